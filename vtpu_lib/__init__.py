@@ -1,0 +1,1 @@
+"""vtpu_lib: a cycle-level model of the vTPU for the notebook series."""

@@ -1,0 +1,109 @@
+"""The Phext Page Table (PPT): a set-associative, true-LRU translation cache in front of memory.
+
+A page is a coordinate with its scroll (dim 0) divided by ``page_scrolls``. The set of a
+page comes from its page number (the page's dims read as one mixed-radix number, scroll
+fastest), like the low address bits of a real cache; the full page is kept as the tag, so
+two different pages never alias (the original's PPT aliased coordinates 128 apart).
+
+Every demand access (gather, scatter, host read/write) is one hit or one miss; a miss is
+classified compulsory (first touch), capacity (a fully associative LRU PPT of the same size
+would miss too) or conflict (it would not). Prefetches install pages and are scored later.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .coord import DIM_MAX
+
+HIT, COMPULSORY, CAPACITY, CONFLICT = "hit", "compulsory", "capacity", "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Outcome of one PPT lookup."""
+    hit: bool
+    outcome: str        # 'hit' or the miss class
+    ready_cycle: int    # when the page's translation is usable (later than now: a late prefetch)
+    late: bool = False  # hit on a page a prefetch is still bringing in
+    prefetched: bool = False  # first demand use of a prefetched page
+
+
+class PPT:
+    def __init__(self, sets: int = 64, ways: int = 4, page_scrolls: int = 1):
+        self.sets, self.ways, self.page_scrolls = sets, ways, page_scrolls
+        # per set: page -> [ready_cycle, prefetched_and_unused]; order = LRU first
+        self._sets: list[OrderedDict] = [OrderedDict() for _ in range(sets)]
+        self._shadow: OrderedDict = OrderedDict()  # fully associative LRU of the same capacity
+        self._seen: set = set()
+        self._set_index: dict = {}
+
+    # -- geometry ---------------------------------------------------------------------------
+    def page_of(self, coord) -> tuple:
+        if self.page_scrolls == 1:
+            return tuple(coord)
+        return (coord[0] // self.page_scrolls,) + tuple(coord[1:])
+
+    def set_of(self, page: tuple) -> int:
+        s = self._set_index.get(page)
+        if s is None:
+            number = 0
+            for d in reversed(page):
+                number = number * (DIM_MAX + 1) + d
+            s = self._set_index[page] = number % self.sets
+        return s
+
+    # -- state for pictures and tests ------------------------------------------------------
+    def contents(self) -> list[list[tuple]]:
+        """Pages per set, least recently used first."""
+        return [list(s) for s in self._sets]
+
+    def __contains__(self, page) -> bool:
+        return page in self._sets[self.set_of(page)]
+
+    # -- the two operations ----------------------------------------------------------------
+    def access(self, page: tuple, cycle: int, fill_cycles: int) -> Access:
+        """A demand lookup at ``cycle``; a miss fills the page, usable after ``fill_cycles``."""
+        entries = self._sets[self.set_of(page)]
+        in_shadow = self._touch_shadow(page)
+        entry = entries.get(page)
+        if entry is not None:
+            entries.move_to_end(page)
+            prefetched = entry[1]
+            entry[1] = False
+            return Access(True, HIT, max(cycle, entry[0]), late=entry[0] > cycle, prefetched=prefetched)
+        if page not in self._seen:
+            outcome = COMPULSORY
+        elif not in_shadow:
+            outcome = CAPACITY
+        else:
+            outcome = CONFLICT
+        self._insert(entries, page, cycle + fill_cycles, prefetched=False)
+        return Access(False, outcome, cycle + fill_cycles)
+
+    def prefetch(self, page: tuple, cycle: int, fill_cycles: int) -> bool:
+        """Install ``page`` (ready after ``fill_cycles``); False if it was already present."""
+        entries = self._sets[self.set_of(page)]
+        if page in entries:
+            return False
+        self._touch_shadow(page)
+        self._insert(entries, page, cycle + fill_cycles, prefetched=True)
+        return True
+
+    def _insert(self, entries: OrderedDict, page, ready: int, prefetched: bool) -> None:
+        self._seen.add(page)
+        if len(entries) >= self.ways:
+            entries.popitem(last=False)  # evict the least recently used way
+        entries[page] = [ready, prefetched]
+
+    def _touch_shadow(self, page) -> bool:
+        """Access the fully associative shadow; True if the page was already in it."""
+        shadow = self._shadow
+        if page in shadow:
+            shadow.move_to_end(page)
+            return True
+        shadow[page] = None
+        if len(shadow) > self.sets * self.ways:
+            shadow.popitem(last=False)
+        return False

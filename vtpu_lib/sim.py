@@ -1,0 +1,364 @@
+"""The reference interpreter: a readable, cycle-by-cycle model of sentrons on cores.
+
+Each cycle every live sentron is offered one SIW issue, in rotating priority among the
+threads of a core. A SIW issues only if its source registers are ready (the scoreboard),
+its blocking C op (recv, bar) can complete and its pipes are free on its core; otherwise
+the sentron stalls that cycle and the reason goes into the event log. Everything the
+notebooks count is derived from that one log (see ``trace.py``).
+
+Intra-SIW semantics: ``vliw`` (default) reads all three slots' sources at the start of the
+cycle and lands their writes at its end; ``sequential`` runs the slots in order (D, S, C by
+default, or ``slot_order``), each seeing the previous slot's writes, like microvtpu.py.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from .config import MachineConfig, get_config
+from .coord import Coord, hamming, tier
+from .errors import ConfigError, DeadlockError, RunLimitError, SimError
+from .execute import (BAR_WAIT, DEP, EFFECT, MISS, PIPE_BUSY, RECV_WAIT, TIMED, VALUE,
+                      Fault, compile_siw)
+from .memory import Memory
+from .ppt import PPT
+from .program import Program, SentronCode, siw_line
+from .sentron import DORMANT, RETIRED, RUNNING, WAITING, Message, SentronState, flat
+
+DEFAULT_MAX_CYCLES = 2_000_000  # generous: the longest notebook program needs < 1% of it
+HOST = -1  # the 'sentron id' of host-side memory accesses in the event log
+
+
+class Machine:
+    """Sentrons, memory, PPT and message network; ``run()`` returns an immutable Trace."""
+
+    def __init__(self, config: MachineConfig | str = "seed", *, mode: str = "vliw",
+                 slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES):
+        self.config = get_config(config)
+        if mode not in ("vliw", "sequential"):
+            raise ConfigError(f"unknown mode {mode!r}", hint="choose 'vliw' or 'sequential'")
+        if sorted(slot_order) != ["C", "D", "S"]:
+            raise ConfigError(f"slot_order {slot_order!r} must be an ordering of 'DSC'")
+        if slot_order != "DSC" and mode != "sequential":
+            raise ConfigError("slot_order only applies in 'sequential' mode (vliw slots are simultaneous)")
+        self.mode, self.slot_order, self.seed, self.max_cycles = mode, slot_order, seed, max_cycles
+        self.memory = Memory()
+        c = self.config
+        self.ppt = PPT(c.ppt_sets, c.ppt_ways, c.page_scrolls)
+        self.sentrons: dict[int, SentronState] = {}
+        self.names: dict[str, int] = {}
+        self.cycle = 0
+        self.events: list[tuple] = []   # THE event log: (cycle, sentron id, kind, a, b)
+        self.rng = random.Random(seed)
+        self.barriers: dict[int, dict] = {}
+        self._msg_seq = 0
+        self._programs: list[Program] = []
+
+    # -- loading ---------------------------------------------------------------------------------
+    def load(self, program: Program, *, start: bool = True, regs: dict | None = None) -> list[SentronState]:
+        """Add a program's sentrons (and preload its memory through the PPT, as the host would)."""
+        self._programs.append(program)
+        for coord, value in program.preload:
+            self.host_write(coord, value)
+        added = []
+        for code in program.sentrons:
+            added.append(self.add_sentron(code, start=start, regs=regs))
+        return added
+
+    def add_sentron(self, code: SentronCode, *, start: bool = True, regs: dict | None = None) -> SentronState:
+        if code.id in self.sentrons:
+            raise SimError(f"a sentron with id {code.id} is already loaded ({self.sentrons[code.id].label})",
+                           cycle=self.cycle, hint="give each .sentron a distinct id=")
+        if code.name in self.names:
+            raise SimError(f"a sentron named {code.name!r} is already loaded", cycle=self.cycle)
+        s = SentronState(code, core=code.id if code.core is None else code.core)
+        for name, value in (regs or {}).items():
+            i = _flat_name(name)
+            s.regs[i] = Coord.parse(value) if name[0] == "p" else (tuple(value) if name[0] == "m" else float(value))
+        s.compiled = [compile_siw(siw, s, self, self.slot_order) for siw in code.siws]
+        self.sentrons[code.id] = s
+        self.names[code.name] = code.id
+        if start:
+            self.start(code.id)
+        return s
+
+    def start(self, who: int | str) -> None:
+        """Wake a dormant sentron: it begins issuing in the next cycle the machine runs."""
+        s = self.sentron(who)
+        if s.state != DORMANT:
+            raise SimError(f"sentron {s.label} is {s.state}, not dormant", cycle=self.cycle)
+        s.state, s.start_cycle = RUNNING, self.cycle
+        self.events.append((self.cycle, s.id, "start", None, None))
+
+    def sentron(self, who: int | str) -> SentronState:
+        sid = self.names.get(who, who)
+        if sid not in self.sentrons:
+            raise SimError(f"no sentron {who!r}", cycle=self.cycle,
+                           hint=f"loaded: {', '.join(s.label for s in self.sentrons.values()) or 'none'}")
+        return self.sentrons[sid]
+
+    # -- host access (counted in the PPT like the original's host code) --------------------------------
+    def host_write(self, coord: Coord | str, value: float) -> None:
+        coord = Coord.parse(coord)
+        self._ppt(HOST, "host-write", coord, self.cycle)
+        self.memory.write(coord, value)
+
+    def host_read(self, coord: Coord | str) -> float:
+        coord = Coord.parse(coord)
+        self._ppt(HOST, "host-read", coord, self.cycle)
+        return self.memory.read(coord)
+
+    def save_memory(self, path) -> None:
+        self.memory.save(path)
+
+    def load_memory(self, path) -> None:
+        self.memory.load(path)
+
+    # -- the sparse pipe's side of the machine ------------------------------------------------
+    def _ppt(self, sid: int, kind: str, coord: Coord, t: int, fill: int = 0):
+        acc = self.ppt.access(self.ppt.page_of(coord), t, fill)
+        self.events.append((t, sid, "ppt", kind, (coord, acc.outcome, acc.late, acc.prefetched)))
+        return acc
+
+    def _miss_cycles(self, s: SentronState, coord: Coord) -> int:
+        c = self.config
+        return c.ppt_miss_penalty_cycles + c.tier_latency_cycles[tier(s.home, coord)]
+
+    def gather(self, s: SentronState, coord: Coord, t: int):
+        lat = self.config.latency_cycles["gather"]
+        acc = self._ppt(s.id, "gather", coord, t, self._miss_cycles(s, coord))
+        ready = acc.ready_cycle + lat
+        return self.memory.read(coord), ready, (MISS if ready > t + lat else DEP)
+
+    def scatter(self, s: SentronState, coord: Coord, value: float, t: int) -> bool:
+        self._ppt(s.id, "scatter", coord, t, self._miss_cycles(s, coord))
+        self.memory.write(coord, value)  # posted: the sentron does not wait for a store miss
+        return True
+
+    def prefetch(self, s: SentronState, coord: Coord, t: int) -> bool:
+        installed = self.ppt.prefetch(self.ppt.page_of(coord), t, self._miss_cycles(s, coord))
+        self.events.append((t, s.id, "ppt", "prefetch", (coord, "installed" if installed else "present", False, False)))
+        return installed
+
+    # -- the coordination pipe's side ---------------------------------------------------------
+    def _target(self, dest) -> SentronState:
+        sid = self.names.get(dest, dest)
+        if sid not in self.sentrons:
+            raise Fault(f"send to sentron {dest!r}, which does not exist",
+                        hint=f"sentrons: {', '.join(s.label for s in self.sentrons.values())}")
+        return self.sentrons[sid]
+
+    def _deliver(self, s: SentronState, dst: SentronState, values: tuple, t: int) -> None:
+        c = self.config
+        arrive = t + c.send_base_cycles + c.send_cycles_per_hop * hamming(s.home, dst.home)
+        self._msg_seq += 1
+        dst.inbox.append(Message(s.id, s.home, tuple(values), t, arrive, self._msg_seq))
+        self.events.append((t, s.id, "send", dst.id, (arrive, tuple(values))))
+
+    def send(self, s: SentronState, dest, values: tuple, t: int) -> bool:
+        self._deliver(s, self._target(dest), values, t)
+        return True
+
+    def beacon(self, s: SentronState, values: tuple, radius: int, t: int) -> bool:
+        for other in self.sentrons.values():
+            if other is not s and hamming(other.home, s.home) <= radius:
+                self._deliver(s, other, values, t)
+        return True
+
+    def _candidates(self, s: SentronState, src, t: int) -> list[Message]:
+        sid = self.names.get(src, src)
+        return [msg for msg in s.inbox if msg.arrive_cycle <= t and (src == "any" or msg.src == sid)]
+
+    def has_message(self, s: SentronState, src, t: int) -> bool:
+        if self._candidates(s, src, t):
+            return True
+        sid = self.names.get(src, src)
+        if src != "any":
+            if sid not in self.sentrons:
+                raise Fault(f"recv from sentron {src!r}, which does not exist")
+            sender = self.sentrons[sid]
+            if sender.state == RETIRED and not any(m.src == sid for m in s.inbox):
+                raise Fault(f"recv from {sender.label}, which retired without sending another message",
+                            hint="check that every recv has a matching send")
+        s.wait_for = f"a message from {src}"
+        return False
+
+    def recv(self, s: SentronState, src, t: int, lane0: bool):
+        cands = self._candidates(s, src, t)
+        if src != "any" or len(cands) == 1:
+            msg = cands[0]  # FIFO per sender
+        elif s.temperature == 0.0:
+            msg = min(cands, key=lambda m: (hamming(m.src_home, s.home), m.seq))
+        else:  # seeded softmax over hamming distance: T visibly changes which message is taken
+            weights = [math.exp(-hamming(m.src_home, s.home) / s.temperature) for m in cands]
+            msg = self.rng.choices(cands, weights=weights)[0]
+        s.inbox.remove(msg)
+        self.events.append((t, s.id, "recv", msg.src, msg.values))
+        value = (msg.values[0] if msg.values else 0.0) if lane0 else msg.values
+        return value, t + self.config.latency_cycles["coord"], DEP
+
+    def barrier_open(self, s: SentronState, bid: int, count: int, t: int) -> bool:
+        b = self.barriers.setdefault(bid, {"count": count, "arrived": set(), "open_at": None})
+        if b["count"] != count:
+            raise Fault(f"barrier {bid} is waited on with count {count}, but another sentron uses "
+                        f"count {b['count']}", hint="every bar on one id must give the same count")
+        b["arrived"].add(s.id)
+        if b["open_at"] is None and len(b["arrived"]) >= count:
+            b["open_at"] = t + 1  # all arrivals are released together, in the next cycle
+        s.wait_for = f"barrier {bid} ({len(b['arrived'])}/{count} arrived)"
+        return b["open_at"] is not None and t >= b["open_at"]
+
+    def barrier_pass(self, s: SentronState, bid: int) -> bool:
+        b = self.barriers[bid]
+        b["arrived"].discard(s.id)
+        if not b["arrived"]:
+            del self.barriers[bid]
+        return True
+
+    # -- the run loop -------------------------------------------------------------------------
+    def run(self, max_cycles: int | None = None):
+        """Run until every started sentron retires; returns the :class:`Trace` so far."""
+        limit = self.cycle + (self.max_cycles if max_cycles is None else max_cycles)
+        live = [s for s in self.sentrons.values() if s.state in (RUNNING, WAITING)]
+        end = self.cycle
+        t = self.cycle
+        while live:
+            if t >= limit:
+                self._run_limit(live, t)
+            by_core: dict[int, list] = {}
+            for s in live:
+                by_core.setdefault(s.core, []).append(s)
+            issued = False
+            for core_sentrons in by_core.values():
+                n = len(core_sentrons)
+                taken = 0
+                for k in range(n):
+                    s = core_sentrons[(t + k) % n] if n > 1 else core_sentrons[0]
+                    used = self._step(s, t, taken if n > 1 else 0)
+                    if used:
+                        issued = True
+                        taken |= used
+            still = []
+            for s in live:
+                if s.state == RETIRED:
+                    end = max(end, s.retire_cycle)
+                else:
+                    still.append(s)
+            live = still
+            t += 1
+            if live and not issued:
+                self._check_deadlock(live, t)
+        self.cycle = max(t, end)
+        return self.trace()
+
+    def _step(self, s: SentronState, t: int, taken: int) -> int:
+        """Offer sentron ``s`` cycle ``t``; returns the pipe mask it used (0 if it stalled)."""
+        cs = s.compiled[s.pc]
+        ready, events = s.ready, self.events
+        for i in cs.srcs:
+            if ready[i] > t:
+                events.append((t, s.id, "stall", s.pc, s.why[i]))
+                return 0
+        for i in cs.dsts:
+            if ready[i] > t:
+                events.append((t, s.id, "stall", s.pc, DEP))
+                return 0
+        try:
+            if cs.block is not None and not cs.block(t):
+                s.state = WAITING
+                events.append((t, s.id, "stall", s.pc, cs.block_reason))
+                return 0
+            if cs.pipes & taken:
+                events.append((t, s.id, "stall", s.pc, PIPE_BUSY))
+                return 0
+            s.state = RUNNING
+            mask = self._issue(s, cs, t)
+        except Fault as f:
+            raise SimError(f.message, cycle=t, sentron=s.label, pc=s.pc,
+                           instr=self._where(s, s.pc), hint=f.hint) from None
+        events.append((t, s.id, "issue", s.pc, mask))
+        s.pc += 1
+        if s.pc == len(s.compiled):
+            s.state = RETIRED
+            s.retire_cycle = max([t + 1] + s.ready)
+            events.append((s.retire_cycle, s.id, "retire", s.pc, None))
+        return cs.pipes
+
+    def _issue(self, s: SentronState, cs, t: int) -> int:
+        R, ready, why = s.regs, s.ready, s.why
+        mask = 0
+        pending = [] if self.mode == "vliw" else None
+        for kind, fn, dst, lat, bit in cs.slots:
+            if kind == VALUE:
+                value, when, reason = fn(), t + lat, DEP
+            elif kind == TIMED:
+                value, when, reason = fn(t)
+            else:
+                if fn(t):
+                    mask |= bit
+                continue
+            mask |= bit
+            if pending is None:
+                R[dst] = value
+            else:
+                pending.append((dst, value))
+            ready[dst], why[dst] = when, reason
+        if pending:
+            for dst, value in pending:
+                R[dst] = value
+        return mask
+
+    # -- errors --------------------------------------------------------------------------------
+    def _where(self, s: SentronState, pc: int) -> str:
+        code = s.code
+        line = f"{code.lines[pc]}: " if pc < len(code.lines) else ""
+        src = self._programs[-1].source if self._programs else "<program>"
+        for p in self._programs:
+            if code in p.sentrons:
+                src = p.source
+        return f"{src}:{line}{siw_line(code.siws[pc])}"
+
+    def _run_limit(self, live, t: int):
+        s = live[0]
+        raise RunLimitError(f"run limit reached (max_cycles) "
+                            f"with {len(live)} sentron(s) still live", cycle=t, sentron=s.label,
+                            pc=s.pc, instr=self._where(s, min(s.pc, len(s.code.siws) - 1)),
+                            hint="raise max_cycles (Machine(max_cycles=...) or run(max_cycles=...)) "
+                                 "if the program is meant to run this long")
+
+    def _check_deadlock(self, live, t: int) -> None:
+        if any(s.state != WAITING for s in live):
+            return
+        if any(m.arrive_cycle >= t for x in self.sentrons.values() for m in x.inbox):
+            return  # a message is still in flight
+        if any(b["open_at"] is not None for b in self.barriers.values()):
+            return
+        report = "; ".join(f"{s.label} waits for {s.wait_for} at SIW {s.pc}" for s in live)
+        s = live[0]
+        raise DeadlockError(f"deadlock: every live sentron is waiting and nothing is in flight: {report}",
+                            cycle=t - 1, sentron=s.label, pc=s.pc, instr=self._where(s, s.pc),
+                            hint="a recv needs a matching send; a barrier needs `count` sentrons to reach it")
+
+    def trace(self):
+        from .trace import Trace
+        return Trace.from_machine(self)
+
+
+def _flat_name(name: str) -> int:
+    from .isa import REG_FILES, Reg
+    f, i = name[0], name[1:]
+    if f not in REG_FILES or not i.isdigit() or int(i) >= REG_FILES[f]:
+        raise SimError(f"unknown register {name!r}", cycle=0, hint="r0-r15, p0-p7, m0-m3")
+    return flat(Reg(f, int(i)))
+
+
+def run(program: Program | str, config: MachineConfig | str = "seed", *, mode: str = "vliw",
+        slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES):
+    """Assemble (if text), load and run a program on a fresh machine; returns the Trace."""
+    if isinstance(program, str):
+        from .asm import assemble
+        program = assemble(program)
+    m = Machine(config, mode=mode, slot_order=slot_order, seed=seed, max_cycles=max_cycles)
+    m.load(program)
+    return m.run()
