@@ -76,9 +76,10 @@ class Coord(tuple):
 
     def moved(self, dim: int, k: int) -> "Coord":
         """This coordinate with dimension ``dim`` moved by ``k`` (what the ``index`` op does)."""
-        dims = list(self)
-        dims[dim] += k
-        return Coord(dims)
+        v = self[dim] + k
+        if not 0 <= v <= DIM_MAX:
+            raise CoordError(f"dimension {dim} ({DIM_NAMES[dim]}) = {v} is outside 0..{DIM_MAX}")
+        return tuple.__new__(Coord, self[:dim] + (v,) + self[dim + 1:])
 
     # ordering: outermost dimension first
     def _key(self):

@@ -51,6 +51,7 @@ class Compiled(NamedTuple):
     block: object   # None or fn(t) -> bool: can the blocking C op complete now?
     block_reason: str
     slots: tuple    # Slot per non-empty slot, in execution order
+    buffered: bool  # vliw and a later slot reads what an earlier slot writes: hold writes to the end
 
 
 def compile_siw(siw: SIW, s: SentronState, m: "Machine", order: str) -> Compiled:
@@ -58,6 +59,7 @@ def compile_siw(siw: SIW, s: SentronState, m: "Machine", order: str) -> Compiled
     lat = m.config.latency_cycles
     R = s.regs
     slots, srcs, dsts, written, pipes = [], [], [], set(), 0
+    buffered = False
     block, block_reason = None, ""
     by_pipe = dict(zip("DSC", siw.slots))
     for pipe_name in order:
@@ -71,6 +73,8 @@ def compile_siw(siw: SIW, s: SentronState, m: "Machine", order: str) -> Compiled
             # in sequential mode a value produced earlier in the same SIW is forwarded
             if not (m.mode == "sequential" and i in written):
                 srcs.append(i)
+            if m.mode == "vliw" and i in written:
+                buffered = True  # it must read the old value: writes land at the end of the cycle
         for reg in instr.writes():
             dsts.append(flat(reg))
             written.add(flat(reg))
@@ -80,7 +84,7 @@ def compile_siw(siw: SIW, s: SentronState, m: "Machine", order: str) -> Compiled
             block, block_reason = (lambda t, src=instr.args[1]: m.has_message(s, src, t)), RECV_WAIT
         elif instr.op == "bar":
             block, block_reason = (lambda t, a=instr.args: m.barrier_open(s, a[0], a[1], t)), BAR_WAIT
-    return Compiled(tuple(dict.fromkeys(srcs)), tuple(dsts), pipes, block, block_reason, tuple(slots))
+    return Compiled(tuple(dict.fromkeys(srcs)), tuple(dsts), pipes, block, block_reason, tuple(slots), buffered)
 
 
 def _executor(instr: Instr, s: SentronState, m: "Machine", R: list):

@@ -13,15 +13,14 @@ would miss too) or conflict (it would not). Prefetches install pages and are sco
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .coord import DIM_MAX
 
 HIT, COMPULSORY, CAPACITY, CONFLICT = "hit", "compulsory", "capacity", "conflict"
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
+class Access(NamedTuple):
     """Outcome of one PPT lookup."""
     hit: bool
     outcome: str        # 'hit' or the miss class
@@ -42,7 +41,7 @@ class PPT:
     # -- geometry ---------------------------------------------------------------------------
     def page_of(self, coord) -> tuple:
         if self.page_scrolls == 1:
-            return tuple(coord)
+            return coord  # one page per coordinate: the coordinate is the page
         return (coord[0] // self.page_scrolls,) + tuple(coord[1:])
 
     def set_of(self, page: tuple) -> int:

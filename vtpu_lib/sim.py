@@ -34,7 +34,8 @@ class Machine:
     """Sentrons, memory, PPT and message network; ``run()`` returns an immutable Trace."""
 
     def __init__(self, config: MachineConfig | str = "seed", *, mode: str = "vliw",
-                 slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES):
+                 slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES,
+                 record: bool = True):
         self.config = get_config(config)
         if mode not in ("vliw", "sequential"):
             raise ConfigError(f"unknown mode {mode!r}", hint="choose 'vliw' or 'sequential'")
@@ -46,10 +47,14 @@ class Machine:
         self.memory = Memory()
         c = self.config
         self.ppt = PPT(c.ppt_sets, c.ppt_ways, c.page_scrolls)
+        self._free_misses = c.ppt_miss_penalty_cycles == 0 and not any(c.tier_latency_cycles.values())
         self.sentrons: dict[int, SentronState] = {}
         self.names: dict[str, int] = {}
         self.cycle = 0
-        self.events: list[tuple] = []   # THE event log: (cycle, sentron id, kind, a, b)
+        # THE event log: (cycle, sentron id, kind, a, b). record=False keeps only final state
+        # (for speed measurements); counters then cannot be derived.
+        self.record = record
+        self.events: list[tuple] = [] if record else _NullLog()
         self.rng = random.Random(seed)
         self.barriers: dict[int, dict] = {}
         self._msg_seq = 0
@@ -73,15 +78,20 @@ class Machine:
         if code.name in self.names:
             raise SimError(f"a sentron named {code.name!r} is already loaded", cycle=self.cycle)
         s = SentronState(code, core=code.id if code.core is None else code.core)
-        for name, value in (regs or {}).items():
-            i = _flat_name(name)
-            s.regs[i] = Coord.parse(value) if name[0] == "p" else (tuple(value) if name[0] == "m" else float(value))
         s.compiled = [compile_siw(siw, s, self, self.slot_order) for siw in code.siws]
         self.sentrons[code.id] = s
         self.names[code.name] = code.id
+        for name, value in (regs or {}).items():
+            self.set_register(code.id, name, value)
         if start:
             self.start(code.id)
         return s
+
+    def set_register(self, who: int | str, name: str, value) -> None:
+        """Set a register from the host (as the original's host code did for Bob's r0)."""
+        s = self.sentron(who)
+        i = _flat_name(name)
+        s.regs[i] = Coord.parse(value) if name[0] == "p" else (tuple(value) if name[0] == "m" else float(value))
 
     def start(self, who: int | str) -> None:
         """Wake a dormant sentron: it begins issuing in the next cycle the machine runs."""
@@ -123,6 +133,8 @@ class Machine:
 
     def _miss_cycles(self, s: SentronState, coord: Coord) -> int:
         c = self.config
+        if self._free_misses:  # the seed preset: memory is always ready
+            return 0
         return c.ppt_miss_penalty_cycles + c.tier_latency_cycles[tier(s.home, coord)]
 
     def gather(self, s: SentronState, coord: Coord, t: int):
@@ -221,34 +233,40 @@ class Machine:
         """Run until every started sentron retires; returns the :class:`Trace` so far."""
         limit = self.cycle + (self.max_cycles if max_cycles is None else max_cycles)
         live = [s for s in self.sentrons.values() if s.state in (RUNNING, WAITING)]
-        end = self.cycle
-        t = self.cycle
+        end = t = self.cycle
+        step = self._step
         while live:
-            if t >= limit:
-                self._run_limit(live, t)
-            by_core: dict[int, list] = {}
+            # Sentrons grouped by core; threads of one core share its D, S and C pipes.
+            groups: dict[int, list] = {}
             for s in live:
-                by_core.setdefault(s.core, []).append(s)
-            issued = False
-            for core_sentrons in by_core.values():
-                n = len(core_sentrons)
-                taken = 0
-                for k in range(n):
-                    s = core_sentrons[(t + k) % n] if n > 1 else core_sentrons[0]
-                    used = self._step(s, t, taken if n > 1 else 0)
-                    if used:
-                        issued = True
-                        taken |= used
-            still = []
+                groups.setdefault(s.core, []).append(s)
+            cores = list(groups.values())
+            changed = False
+            while not changed:  # cycles until a sentron retires (then regroup)
+                if t >= limit:
+                    self._run_limit(live, t)
+                issued = False
+                for core in cores:
+                    if len(core) == 1:
+                        s = core[0]
+                        if step(s, t, 0):
+                            issued = True
+                            changed = changed or s.state == RETIRED
+                        continue
+                    taken, n = 0, len(core)
+                    for k in range(n):  # rotating priority between the threads of a core
+                        s = core[(t + k) % n]
+                        used = step(s, t, taken)
+                        if used:
+                            issued, taken = True, taken | used
+                            changed = changed or s.state == RETIRED
+                t += 1
+                if not issued:
+                    self._check_deadlock(live, t)
             for s in live:
                 if s.state == RETIRED:
                     end = max(end, s.retire_cycle)
-                else:
-                    still.append(s)
-            live = still
-            t += 1
-            if live and not issued:
-                self._check_deadlock(live, t)
+            live = [s for s in live if s.state != RETIRED]
         self.cycle = max(t, end)
         return self.trace()
 
@@ -256,14 +274,16 @@ class Machine:
         """Offer sentron ``s`` cycle ``t``; returns the pipe mask it used (0 if it stalled)."""
         cs = s.compiled[s.pc]
         ready, events = s.ready, self.events
-        for i in cs.srcs:
+        for i in cs.srcs:  # the scoreboard: every source must have landed
             if ready[i] > t:
                 events.append((t, s.id, "stall", s.pc, s.why[i]))
                 return 0
-        for i in cs.dsts:
+        for i in cs.dsts:  # ... and no older write to a destination may be pending (WAW)
             if ready[i] > t:
                 events.append((t, s.id, "stall", s.pc, DEP))
                 return 0
+        R, why = s.regs, s.why
+        mask = 0
         try:
             if cs.block is not None and not cs.block(t):
                 s.state = WAITING
@@ -273,41 +293,39 @@ class Machine:
                 events.append((t, s.id, "stall", s.pc, PIPE_BUSY))
                 return 0
             s.state = RUNNING
-            mask = self._issue(s, cs, t)
+            # Execute the slots. vliw: all reads happen before any write lands, so writes are
+            # held back (pending) when a later slot reads an earlier slot's destination;
+            # sequential: each slot's write is visible to the next slot at once.
+            pending = [] if cs.buffered else None
+            for kind, fn, dst, lat, bit in cs.slots:
+                if kind == VALUE:
+                    value, when, reason = fn(), t + lat, DEP
+                elif kind == TIMED:
+                    value, when, reason = fn(t)
+                else:
+                    if fn(t):
+                        mask |= bit
+                    continue
+                mask |= bit
+                if pending is None:
+                    R[dst] = value
+                else:
+                    pending.append((dst, value))
+                ready[dst] = when
+                why[dst] = reason
         except Fault as f:
             raise SimError(f.message, cycle=t, sentron=s.label, pc=s.pc,
                            instr=self._where(s, s.pc), hint=f.hint) from None
+        if pending:
+            for dst, value in pending:
+                R[dst] = value
         events.append((t, s.id, "issue", s.pc, mask))
         s.pc += 1
         if s.pc == len(s.compiled):
             s.state = RETIRED
-            s.retire_cycle = max([t + 1] + s.ready)
+            s.retire_cycle = max([t + 1] + ready)  # when its last result lands
             events.append((s.retire_cycle, s.id, "retire", s.pc, None))
         return cs.pipes
-
-    def _issue(self, s: SentronState, cs, t: int) -> int:
-        R, ready, why = s.regs, s.ready, s.why
-        mask = 0
-        pending = [] if self.mode == "vliw" else None
-        for kind, fn, dst, lat, bit in cs.slots:
-            if kind == VALUE:
-                value, when, reason = fn(), t + lat, DEP
-            elif kind == TIMED:
-                value, when, reason = fn(t)
-            else:
-                if fn(t):
-                    mask |= bit
-                continue
-            mask |= bit
-            if pending is None:
-                R[dst] = value
-            else:
-                pending.append((dst, value))
-            ready[dst], why[dst] = when, reason
-        if pending:
-            for dst, value in pending:
-                R[dst] = value
-        return mask
 
     # -- errors --------------------------------------------------------------------------------
     def _where(self, s: SentronState, pc: int) -> str:
@@ -343,6 +361,13 @@ class Machine:
     def trace(self):
         from .trace import Trace
         return Trace.from_machine(self)
+
+
+class _NullLog(list):
+    """An event log that records nothing (``Machine(record=False)``)."""
+
+    def append(self, item) -> None:
+        pass
 
 
 def _flat_name(name: str) -> int:
