@@ -212,6 +212,25 @@ class Trace:
                              f"{siw_line(codes[sid].code.siws[a], (0, 0, 0))})")
         return "\n".join(lines)
 
+    def slot_rows(self, sentron: int | str | None = None) -> list[tuple]:
+        """Per cycle of one sentron: ``(cycle, None, [(pipe, op text, status) x3])`` for an
+        issued SIW (status 'work', 'no-effect' or 'nop'), or ``(cycle, reason, [])`` for a stall.
+        The data behind the slot timeline picture (``viz.slot_timeline``)."""
+        info = self.sentrons[0] if sentron is None else self.info(sentron)
+        rows = []
+        for t, sid, kind, a, b in self.events:
+            if sid != info.id:
+                continue
+            if kind == "issue":
+                cells = []
+                for i, (p, op) in enumerate(zip(PIPE_NAMES, info.code.siws[a].slots)):
+                    status = "nop" if op is None else ("work" if (b >> i) & 1 else "no-effect")
+                    cells.append((p, "-" if op is None else str(op), status))
+                rows.append((t, None, cells))
+            elif kind == "stall":
+                rows.append((t, b, []))
+        return rows
+
     def to_json_dict(self) -> dict:
         """The CLI's --json object."""
         out = {"config": self.config_name, "mode": self.mode, **self.counters().as_dict()}

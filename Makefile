@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine (see README.md):
+#   make lab    build .venv if needed, then start JupyterLab on the series
+#   make test   build .venv if needed, then run the unit tests and every notebook under nbval
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PORT    ?= 8888
+# jupyter refuses to start as root without --allow-root
+ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: venv lab test unit notebooks bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(ROOT) \
+		--ServerApp.root_dir=$(CURDIR) notebooks/00_welcome.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests
+
+notebooks: $(STAMP)
+	$(PY) -m pytest notebooks $(NBVAL)
+
+bench: $(STAMP)
+	$(PY) bench/sim_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

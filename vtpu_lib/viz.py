@@ -1,0 +1,95 @@
+"""Pictures of runs (matplotlib only): data in, Axes out. Never simulates, never calls show().
+
+Colours are chosen to stay distinguishable for common colour-vision deficiencies
+(Okabe-Ito palette); empty slots are light grey, ops that did no work are hatched.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch, Rectangle
+
+# Okabe-Ito
+PIPE_COLOURS = {"D": "#0072B2", "S": "#E69F00", "C": "#009E73"}
+STALL_COLOURS = {"dependence": "#D55E00", "ppt-miss": "#CC79A7", "recv-wait": "#56B4E9",
+                 "barrier-wait": "#F0E442", "pipe-busy": "#000000"}
+NOP_COLOUR = "#e6e6e6"
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def slot_timeline(rows, ax=None, title: str = "", show_text: bool = True):
+    """Cycles (x) by pipes D/S/C (y): one box per slot.
+
+    ``rows`` is ``Trace.slot_rows(...)``. Filled slots take their pipe's colour (hatched when
+    the op did no work), empty slots are grey, a stalled cycle spans all three pipes in the
+    colour of its reason.
+    """
+    n = max((r[0] for r in rows), default=0) + 1
+    ax = _axes(ax, (max(6.0, 0.9 * min(n, 40)), 2.6))
+    pipes = ["D", "S", "C"]
+    for cycle, reason, cells in rows:
+        if reason is not None:
+            ax.add_patch(Rectangle((cycle, 0), 1, 3, facecolor=STALL_COLOURS.get(reason, "k"),
+                                   edgecolor="white", alpha=0.85))
+            continue
+        for p, text, status in cells:
+            y = 2 - pipes.index(p)
+            colour = NOP_COLOUR if status == "nop" else PIPE_COLOURS[p]
+            ax.add_patch(Rectangle((cycle, y), 1, 1, facecolor=colour, edgecolor="white",
+                                   hatch="///" if status == "no-effect" else None, linewidth=1.0))
+            if show_text and status != "nop" and n <= 24:
+                ax.text(cycle + 0.5, y + 0.5, text.replace(", ", ",\n", 1), ha="center", va="center",
+                        fontsize=6.5, color="white" if p == "D" else "black")
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, 3)
+    ax.set_yticks([2.5, 1.5, 0.5], ["D", "S", "C"])
+    ax.set_xlabel("cycle")
+    ax.set_xticks(range(0, n, max(1, n // 20)))
+    reasons = sorted({r[1] for r in rows if r[1] is not None})
+    handles = [Patch(facecolor=PIPE_COLOURS[p], label=f"{p} op") for p in pipes]
+    handles += [Patch(facecolor="white", edgecolor="grey", hatch="///", label="op with no effect"),
+                Patch(facecolor=NOP_COLOUR, label="empty slot (NOP)")]
+    handles += [Patch(facecolor=STALL_COLOURS[r], label=f"stall: {r}") for r in reasons]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def ops_per_cycle_bars(labels, counted, useful, bounds=None, ax=None, title: str = ""):
+    """Grouped bars of ops/cycle (every op) and useful ops/cycle per version.
+
+    ``bounds``: optional list (one per version) of dicts like ``{"mix bound": 2.4}`` drawn as
+    short horizontal ticks over each group; the peak of 3 ops/cycle is a dashed line.
+    """
+    ax = _axes(ax, (7.0, 3.6))
+    x = range(len(labels))
+    w = 0.38
+    b1 = ax.bar([i - w / 2 for i in x], counted, w, label="ops/cycle (every op)", color="#0072B2")
+    b2 = ax.bar([i + w / 2 for i in x], useful, w, label="useful ops/cycle", color="#009E73")
+    for bars in (b1, b2):
+        ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
+    ax.axhline(3.0, ls="--", color="grey", lw=1)
+    ax.text(len(labels) - 0.5, 3.02, "peak: 3 ops/cycle", ha="right", va="bottom", fontsize=8, color="grey")
+    styles = [("black", "-"), ("#D55E00", ":"), ("#CC79A7", "-.")]
+    names = sorted({name for bd in bounds or [] for name in bd})
+    for k, name in enumerate(names):
+        colour, style = styles[k % len(styles)]
+        first = True
+        for i, bd in enumerate(bounds or []):
+            if name in bd:
+                ax.hlines(min(bd[name], 3.35), i - w, i + w, colors=colour, linestyles=style, lw=1.6,
+                          label=name if first else None)
+                first = False
+    ax.set_xticks(list(x), labels)
+    ax.set_ylabel("ops per cycle")
+    ax.set_ylim(0, 3.45)
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
