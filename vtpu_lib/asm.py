@@ -20,12 +20,13 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .coord import DIM_NAMES, Coord
+from .coord import _is_uint, DIM_NAMES, Coord
 from .errors import AsmError, CoordError
-from .isa import NOP, OPS, PIPES, REG_FILES, Imm, Instr, Pipe, Reg
+from .isa import MSG_LANES, NOP, OPS, PIPES, REG_FILES, Imm, Instr, Pipe, Reg
 from .program import SIW, Program, SentronCode, siw_line
 
 _REG = re.compile(r"^([a-z]+)(\d+)$")
+_NONFINITE = re.compile(r"(?:inf|nan)(?![A-Za-z0-9_])")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_UNROLLED_SIWS = 5_000_000  # a .repeat typo (1000000000) must not eat the machine's memory
 
@@ -75,7 +76,7 @@ class _Assembler:
             raise self.error(self.repeat[-1][1], 1, ".repeat without a matching .end",
                              hint="close every .repeat N block with a line '.end'")
         if self.cur is None:
-            self.section(1, _Section("main", 1))
+            self.section(1, _Section("main", 1), implicit=True)
         return self.build()
 
     def emit(self, lineno: int, siw: SIW) -> None:
@@ -83,17 +84,17 @@ class _Assembler:
             self.repeat[-1][2].append((lineno, siw))
         else:
             if self.cur is None:
-                self.section(lineno, _Section("main", lineno))
+                self.section(lineno, _Section("main", lineno), implicit=True)
             self.cur["siws"].append(siw)
             self.cur["lines"].append(lineno)
             if len(self.cur["siws"]) > _MAX_UNROLLED_SIWS:
                 raise self.error(lineno, 1, f"program unrolls to more than {_MAX_UNROLLED_SIWS:,} SIWs",
                                  hint="check the counts of your .repeat blocks")
 
-    def section(self, lineno: int, sec: _Section) -> None:
+    def section(self, lineno: int, sec: _Section, implicit: bool = False) -> None:
         if any(s["sec"].name == sec.name for s in self.sections):
             raise self.error(lineno, 1, f"sentron {sec.name!r} is defined twice")
-        self.cur = {"sec": sec, "init": {}, "siws": [], "lines": []}
+        self.cur = {"sec": sec, "init": {}, "siws": [], "lines": [], "implicit": implicit}
         self.sections.append(self.cur)
 
     def build(self) -> Program:
@@ -114,15 +115,19 @@ class _Assembler:
         toks = _tokens(text, col)
         name, args = toks[0].text, toks[1:]
         if name == ".repeat":
-            if len(args) != 1 or not args[0].text.isdigit() or int(args[0].text) < 1:
+            if len(args) != 1 or not _is_uint(args[0].text) or int(args[0].text) < 1:
                 raise self.error(lineno, (args[0].col if args else col), ".repeat needs a count >= 1",
                                  hint="e.g. '.repeat 4' ... '.end'")
             self.repeat.append((int(args[0].text), lineno, []))
         elif name == ".end":
             if not self.repeat:
                 raise self.error(lineno, col, ".end without a .repeat")
-            count, _, body = self.repeat.pop()
-            for _ in range(count):
+            count, start, body = self.repeat.pop()
+            done = len(self.repeat[-1][2]) if self.repeat else len(self.cur["siws"]) if self.cur else 0
+            if done + count * len(body) > _MAX_UNROLLED_SIWS:
+                raise self.error(start, col, f".repeat {count} of {len(body)} SIW(s) unrolls past "
+                                 f"{_MAX_UNROLLED_SIWS:,} SIWs", hint="check the counts of your .repeat blocks")
+            for _ in range(count if body else 0):
                 for ln, siw in body:
                     self.emit(ln, siw)
         elif self.repeat:
@@ -143,7 +148,11 @@ class _Assembler:
             elif reg.file == "r":
                 value = self.number(lineno, args[1], hash_ok=True)
             else:
-                value = tuple(self.number(lineno, _Token(t, args[1].col)) for t in args[1].text.split(";"))
+                lanes = args[1].text.split(";")
+                if len(lanes) > MSG_LANES:
+                    raise self.error(lineno, args[1].col, f"a message register holds at most {MSG_LANES} "
+                                     f"values, got {len(lanes)}", hint="e.g. '.set m0 1.0;2.0;3.0;4.0'")
+                value = tuple(self.number(lineno, _Token(t, args[1].col)) for t in lanes)
             self.cur["init"][reg] = value
         elif name == ".mem":
             self.expect_args(lineno, col, name, args, 2, ".mem 1.1.1 3.0")
@@ -155,15 +164,14 @@ class _Assembler:
 
     def need_section(self, lineno: int) -> None:
         if self.cur is None:
-            self.section(lineno, _Section("main", lineno))
+            self.section(lineno, _Section("main", lineno), implicit=True)
 
     def sentron_directive(self, lineno: int, col: int, args: list[_Token]) -> None:
         if not args or not _NAME.match(args[0].text):
             raise self.error(lineno, args[0].col if args else col, ".sentron needs a name",
                              hint="e.g. '.sentron alice id=0 home=1.1.1'")
-        if self.cur is not None and not self.cur["siws"] and self.cur["sec"].name == "main" and len(self.sections) == 1 \
-                and not self.cur["init"]:
-            self.sections.clear()  # an implicit empty 'main' section is replaced
+        if self.cur is not None and self.cur["implicit"] and not self.cur["siws"] and not self.cur["init"]:
+            self.sections.clear()  # an implicit, still empty 'main' section is replaced
         sec = _Section(args[0].text, lineno)
         for tok in args[1:]:
             key, eq, value = tok.text.partition("=")
@@ -173,7 +181,7 @@ class _Assembler:
             if key == "home":
                 sec.home = self.coord(lineno, _Token(value, tok.col + 5))
             else:
-                if not value.isdigit():
+                if not _is_uint(value):
                     raise self.error(lineno, tok.col + len(key) + 1, f"{key} must be a whole number >= 0")
                 setattr(sec, key, int(value))
         self.section(lineno, sec)
@@ -243,20 +251,20 @@ class _Assembler:
             return Imm(self.number(lineno, tok, hash_ok=True))
         if kind == "int":
             body = t[1:] if t.startswith("#") else t
-            if not re.fullmatch(r"-?\d+", body):
+            if not re.fullmatch(r"-?[0-9]{1,18}", body):
                 raise self.error(lineno, tok.col, f"expected a whole number, got {t!r}")
             return int(body)
         if kind == "dim":
             if t in DIM_NAMES:
                 return DIM_NAMES.index(t)
-            if not t.isdigit() or int(t) >= len(DIM_NAMES):
+            if not _is_uint(t) or int(t) >= len(DIM_NAMES):
                 raise self.error(lineno, tok.col, f"dimension {t!r} is not 0..10 or a dimension name"
                                  f"{_did_you_mean(t, DIM_NAMES)}", hint="dims: " + ", ".join(DIM_NAMES))
             return int(t)
         if kind in ("sentron", "src"):
             if kind == "src" and t == "any":
                 return "any"
-            if t.isdigit():
+            if _is_uint(t):
                 return int(t)
             if _NAME.match(t):
                 return t
@@ -296,9 +304,10 @@ class _Assembler:
 
 
 def _strip_comment(line: str) -> tuple[str, int]:
-    """Cut a '#' comment; '#' directly followed by a digit, '-', '+' or '.' is an immediate."""
+    """Cut a '#' comment; '#' directly followed by a digit, '-', '+', '.' or by inf/nan is an immediate."""
     for i, ch in enumerate(line):
-        if ch == "#" and not (i + 1 < len(line) and line[i + 1] in "0123456789-+."):
+        if ch == "#" and not (i + 1 < len(line) and line[i + 1] in "0123456789-+.") \
+                and not _NONFINITE.match(line, i + 1):
             return line[:i], 1
     return line, 1
 

@@ -21,6 +21,12 @@ TIERS = ("L1", "L2", "L3", "DRAM", "remote")
 _TIER_OF_DIM = ("L1",) * 3 + ("L2",) * 2 + ("L3",) * 3 + ("DRAM",) * 2 + ("remote",)
 
 
+def _is_uint(text: str) -> bool:
+    """1 to 18 ASCII digits: str.isdigit() also accepts '²', which int() rejects, and int()
+    refuses numbers of more than 4300 digits."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 class Coord(tuple):
     """An immutable 11-dimensional phext coordinate; ``c[0]`` is the scroll (innermost).
 
@@ -58,7 +64,7 @@ class Coord(tuple):
                 raise CoordError(f"group {g + 1} of coordinate {text!r} has {len(parts)} numbers, "
                                  f"expected {GROUPS[g]}", hint="groups hold 3, 3 and 5 numbers")
             for part in parts:
-                if not part.strip().isdigit():
+                if not _is_uint(part.strip()):
                     raise CoordError(f"{part!r} in coordinate {text!r} is not a whole number")
                 value = int(part)
                 if value > DIM_MAX:
@@ -133,6 +139,6 @@ def to_phext_standard(c: Coord) -> str:
 def from_phext_standard(text: str) -> Coord:
     """Inverse of :func:`to_phext_standard`."""
     parts = text.replace("/", ".").split(".")
-    if len(parts) != 9 or not all(p.isdigit() for p in parts):
+    if len(parts) != 9 or not all(_is_uint(p) and 1 <= int(p) <= 999 for p in parts):
         raise CoordError(f"{text!r} is not a phext standard coordinate (9 numbers, library first)")
     return Coord([int(p) for p in reversed(parts)] + [1, 1])

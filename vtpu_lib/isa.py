@@ -41,8 +41,11 @@ class Imm(NamedTuple):
     value: float
 
     def __str__(self) -> str:
-        v = self.value
-        return f"#{int(v)}" if float(v).is_integer() and abs(v) < 1e15 else f"#{v!r}"
+        v = float(self.value)
+        negative_zero = v == 0.0 and math.copysign(1.0, v) < 0
+        if v.is_integer() and abs(v) < 1e15 and not negative_zero:
+            return f"#{int(v)}"
+        return f"#{v!r}"  # repr round-trips exactly: -0.0, 1e-300, inf, nan
 
 
 # Operand kinds. 'r', 'p', 'm': a register of that file; 'rm': r or m; 'ri': r or #imm;

@@ -85,7 +85,11 @@ class Memory:
         text = self.to_phext()
         path = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".vtpu-", suffix=".tmp", dir=folder)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".vtpu-", suffix=".tmp", dir=folder)
+        except OSError as e:
+            raise PhextFileError(f"{path}: cannot write: {e.strerror}",
+                                 hint="check that the folder exists and is writable") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)

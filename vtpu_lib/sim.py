@@ -17,7 +17,7 @@ import math
 import random
 
 from .config import MachineConfig, get_config
-from .coord import Coord, hamming, tier
+from .coord import _is_uint, Coord, hamming, tier
 from .errors import ConfigError, DeadlockError, RunLimitError, SimError
 from .execute import (BAR_WAIT, DEP, EFFECT, MISS, PIPE_BUSY, RECV_WAIT, TIMED, VALUE,
                       Fault, compile_siw)
@@ -373,7 +373,7 @@ class _NullLog(list):
 def _flat_name(name: str) -> int:
     from .isa import REG_FILES, Reg
     f, i = name[0], name[1:]
-    if f not in REG_FILES or not i.isdigit() or int(i) >= REG_FILES[f]:
+    if f not in REG_FILES or not _is_uint(i) or int(i) >= REG_FILES[f]:
         raise SimError(f"unknown register {name!r}", cycle=0, hint="r0-r15, p0-p7, m0-m3")
     return flat(Reg(f, int(i)))
 
