@@ -80,6 +80,17 @@ class Coord(tuple):
     def __repr__(self) -> str:
         return f"Coord('{self}')"
 
+    def short(self) -> str:
+        """The shortest written form that parses back to this cell: ``2.1.1`` for
+        ``2.1.1/1.1.1/1.1.1.1.1`` (trailing groups of ones dropped)."""
+        text = str(self)
+        for tail in ("/1.1.1.1.1", "/1.1.1"):
+            if text.endswith(tail):
+                text = text[: -len(tail)]
+            else:
+                break
+        return text
+
     def moved(self, dim: int, k: int) -> "Coord":
         """This coordinate with dimension ``dim`` moved by ``k`` (what the ``index`` op does)."""
         v = self[dim] + k

@@ -229,8 +229,11 @@ class Machine:
         return True
 
     # -- the run loop -------------------------------------------------------------------------
-    def run(self, max_cycles: int | None = None):
-        """Run until every started sentron retires; returns the :class:`Trace` so far."""
+    def run(self, max_cycles: int | None = None, *, until: int | None = None):
+        """Run until every started sentron retires; returns the :class:`Trace` so far.
+
+        ``until``: stop cleanly before cycle ``until`` (for stepping); the run can be resumed.
+        """
         limit = self.cycle + (self.max_cycles if max_cycles is None else max_cycles)
         live = [s for s in self.sentrons.values() if s.state in (RUNNING, WAITING)]
         end = t = self.cycle
@@ -243,6 +246,9 @@ class Machine:
             cores = list(groups.values())
             changed = False
             while not changed:  # cycles until a sentron retires (then regroup)
+                if until is not None and t >= until:
+                    self.cycle = t
+                    return self.trace()
                 if t >= limit:
                     self._run_limit(live, t)
                 issued = False
@@ -361,6 +367,34 @@ class Machine:
     def trace(self):
         from .trace import Trace
         return Trace.from_machine(self)
+
+    # -- snapshots (for stepping backwards: restore, never run ops in reverse) ----------------
+    def snapshot(self) -> dict:
+        """Everything a run mutates, copied; :meth:`restore` puts it back."""
+        import copy
+        return {
+            "cycle": self.cycle, "events": len(self.events), "rng": self.rng.getstate(),
+            "memory": dict(self.memory._cells), "ppt": copy.deepcopy(self.ppt),
+            "barriers": copy.deepcopy(self.barriers), "msg_seq": self._msg_seq,
+            "sentrons": {sid: (list(s.regs), list(s.ready), list(s.why), s.pc, s.state, s.temperature,
+                               copy.deepcopy(s.inbox), s.start_cycle, s.retire_cycle, s.wait_for)
+                         for sid, s in self.sentrons.items()},
+        }
+
+    def restore(self, snap: dict) -> None:
+        self.cycle = snap["cycle"]
+        del self.events[snap["events"]:]
+        self.rng.setstate(snap["rng"])
+        self.memory._cells = dict(snap["memory"])
+        import copy
+        self.ppt = copy.deepcopy(snap["ppt"])
+        self.barriers = copy.deepcopy(snap["barriers"])
+        self._msg_seq = snap["msg_seq"]
+        for sid, (regs, ready, why, pc, state, temp, inbox, start, retire, wait) in snap["sentrons"].items():
+            s = self.sentrons[sid]
+            s.regs[:], s.ready[:], s.why[:] = regs, ready, why  # in place: compiled SIWs hold these lists
+            s.pc, s.state, s.temperature, s.inbox = pc, state, temp, copy.deepcopy(inbox)
+            s.start_cycle, s.retire_cycle, s.wait_for = start, retire, wait
 
 
 class _NullLog(list):

@@ -212,6 +212,17 @@ class Trace:
                              f"{siw_line(codes[sid].code.siws[a], (0, 0, 0))})")
         return "\n".join(lines)
 
+    def ppt_series(self, sentron: int | str | None = None, include_host: bool = False) -> list[tuple]:
+        """Demand PPT accesses in order: ``(cycle, hit, coord, outcome)`` (data for the hit-rate plot)."""
+        only = None if sentron is None else self.info(sentron).id
+        out = []
+        for t, sid, kind, a, b in self.events:
+            if kind != "ppt" or a == "prefetch" or (sid < 0 and not include_host):
+                continue
+            if only is None or sid == only:
+                out.append((t, b[1] == "hit", b[0], b[1]))
+        return out
+
     def slot_rows(self, sentron: int | str | None = None) -> list[tuple]:
         """Per cycle of one sentron: ``(cycle, None, [(pipe, op text, status) x3])`` for an
         issued SIW (status 'work', 'no-effect' or 'nop'), or ``(cycle, reason, [])`` for a stall.

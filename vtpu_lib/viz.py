@@ -93,3 +93,69 @@ def ops_per_cycle_bars(labels, counted, useful, bounds=None, ax=None, title: str
     if title:
         ax.set_title(title)
     return ax
+
+
+def ppt_hit_rate(series, window: int = 16, ax=None, title: str = ""):
+    """PPT hit rate over a run: each access as a tick (hit up, miss down), the cumulative hit
+    rate and a moving average over ``window`` accesses. ``series`` is ``Trace.ppt_series()``."""
+    ax = _axes(ax, (7.5, 3.0))
+    hits = [1.0 if h else 0.0 for _, h, *_ in series]
+    n = len(hits)
+    xs = list(range(1, n + 1))
+    cumulative, total = [], 0.0
+    for i, h in enumerate(hits, 1):
+        total += h
+        cumulative.append(total / i)
+    moving = [sum(hits[max(0, i - window):i]) / (i - max(0, i - window)) for i in xs]
+    ax.plot(xs, cumulative, color="#0072B2", lw=1.8, label="cumulative hit rate")
+    ax.plot(xs, moving, color="#E69F00", lw=1.4, ls="--", label=f"moving average ({window} accesses)")
+    ax.scatter([x for x, h in zip(xs, hits) if not h], [0.0] * hits.count(0.0), marker="|", s=60,
+               color="#D55E00", label="miss", zorder=3)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlim(0.5, max(n, 1) + 0.5)
+    ax.set_xlabel("PPT access (demand gathers and scatters, in order)")
+    ax.set_ylabel("hit rate")
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def ppt_occupancy(contents, ways: int, ax=None, title: str = "", label=str):
+    """The PPT as a grid: one row per set, one column per way (LRU on the left, MRU on the
+    right). ``contents`` is ``PPT.contents()``; ``label(page)`` names a page in its box."""
+    sets = len(contents)
+    ax = _axes(ax, (max(3.8, 1.2 + 1.1 * ways), 0.9 + 0.32 * sets))
+    for s, pages in enumerate(contents):
+        for w in range(ways):
+            filled = w < len(pages)
+            ax.add_patch(Rectangle((w, sets - 1 - s), 1, 1, facecolor="#56B4E9" if filled else NOP_COLOUR,
+                                   edgecolor="white", linewidth=1.5))
+            if filled and sets <= 32:
+                ax.text(w + 0.5, sets - 0.5 - s, label(pages[w]), ha="center", va="center", fontsize=7)
+    ax.set_xlim(0, ways)
+    ax.set_ylim(0, sets)
+    ax.set_xticks([w + 0.5 for w in range(ways)], [f"way {w}" for w in range(ways)])
+    step = max(1, sets // 16)
+    ax.set_yticks([sets - 0.5 - s for s in range(0, sets, step)], [f"set {s}" for s in range(0, sets, step)])
+    ax.set_xlabel("least recently used  ->  most recently used")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def curve(xs, ys, ax=None, xlabel: str = "", ylabel: str = "", label: str = "", title: str = "",
+          reference=None, reference_label: str = "", logx: bool = False):
+    """A measured curve (points and line) with an optional model curve ``reference`` (dashed)."""
+    ax = _axes(ax, (6.5, 3.4))
+    ax.plot(xs, ys, marker="o", color="#0072B2", label=label or "measured")
+    if reference is not None:
+        ax.plot(xs, reference, ls="--", color="#D55E00", label=reference_label or "model")
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax

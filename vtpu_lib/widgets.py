@@ -1,0 +1,184 @@
+"""Interactive widgets for the notebooks: thin wrappers over pure functions.
+
+Every widget does its work through a plain function or method that a test (or a checked
+notebook cell) can call without a browser: :func:`run_program` for the editor and the
+sliders, :class:`~vtpu_lib.stepper.Stepper` for stepping. The widgets only collect input
+and draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import clear_output, display
+
+from . import viz
+from .asm import assemble
+from .config import PRESETS, MachineConfig, get_config
+from .errors import VtpuError
+from .sim import Machine
+from .stepper import Stepper
+from .trace import Counters, Trace
+
+_CSS = W.HTML("<style>.vtpu-code textarea { font-family: monospace; font-size: 12px; }</style>")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one press of Run produced: a trace and its counters, or an error message."""
+    trace: Trace | None
+    counters: Counters | None
+    error: str | None
+    config: MachineConfig
+
+    def text(self) -> str:
+        if self.error:
+            return self.error
+        c = self.counters
+        regs = {k: v for k, v in self.trace.sentrons[0].registers.items() if k.startswith("r") and v != 0.0}
+        shown = ", ".join(f"{k}={v:g}" for k, v in regs.items()) or "all r = 0"
+        return f"{c.summary()}\nregisters: {shown}"
+
+
+def run_program(text: str, mode: str = "vliw", preset: MachineConfig | str = "seed", *,
+                file: str = "editor.siw", max_cycles: int = 100_000, **overrides) -> RunResult:
+    """Assemble and run ``text``; errors come back as text (with caret), never raised.
+
+    ``overrides`` change the preset: latency keys (``mul=3``) or config fields (``ppt_sets=8``).
+    """
+    try:
+        config = get_config(preset)
+        if overrides:
+            config = config.replace(**overrides)
+        m = Machine(config, mode=mode, max_cycles=max_cycles)
+        m.load(assemble(text, file=file))
+        trace = m.run()
+        return RunResult(trace, trace.counters(), None, config)
+    except VtpuError as e:
+        return RunResult(None, None, str(e), get_config(preset))
+
+
+def _draw(result: RunResult, title: str = "") -> None:
+    print(result.text())
+    if result.trace is not None:
+        n = result.trace.counters().cycles
+        fig, ax = plt.subplots(figsize=(min(14, max(7, 0.5 * n + 3)), 2.5))
+        viz.slot_timeline(result.trace.slot_rows(), ax=ax, title=title)
+        plt.tight_layout()
+        plt.show()
+
+
+class ProgramEditor:
+    """A program in a text box, mode and preset menus, a Run button; shows counters, the slot
+    timeline, or the assembler's error with its caret. ``editor.run()`` is the Run button."""
+
+    def __init__(self, text: str, mode: str = "vliw", preset: str = "seed", title: str = "", rows: int = 10):
+        self.textarea = W.Textarea(value=text.strip("\n"), rows=rows, layout=W.Layout(width="95%"))
+        self.textarea.add_class("vtpu-code")
+        self.mode = W.Dropdown(options=["vliw", "sequential"], value=mode, description="mode")
+        self.preset = W.Dropdown(options=sorted(PRESETS), value=preset, description="preset")
+        self.button = W.Button(description="Run", button_style="primary", icon="play")
+        self.output = W.Output()
+        self.title = title
+        self.result: RunResult | None = None
+        self.button.on_click(lambda _: self.run())
+        self.widget = W.VBox([_CSS, self.textarea, W.HBox([self.mode, self.preset, self.button]), self.output])
+        self.widget.add_class("vtpu-editor")      # stable hooks for the browser test
+        self.output.add_class("vtpu-output")
+
+    def run(self) -> RunResult:
+        self.result = run_program(self.textarea.value, self.mode.value, self.preset.value)
+        with self.output:
+            clear_output(wait=True)
+            _draw(self.result, self.title)
+        return self.result
+
+    def _ipython_display_(self):
+        display(self.widget)
+        self.run()
+
+
+class LatencyExplorer:
+    """Sliders for latencies and PPT geometry; moving one re-runs the program and re-plots.
+    ``explorer.run(mul=5)`` does what moving the mul slider to 5 does."""
+
+    KEYS = ("mul", "fma", "gather", "ppt_miss_penalty_cycles", "ppt_sets", "ppt_ways")
+    LABELS = {"mul": "mul", "fma": "fma", "gather": "gather", "ppt_miss_penalty_cycles": "miss penalty",
+              "ppt_sets": "PPT sets", "ppt_ways": "PPT ways"}
+
+    def __init__(self, text: str, preset: str = "realistic", mode: str = "vliw", keys=KEYS, title: str = ""):
+        self.text, self.mode, self.title = text, mode, title
+        base = get_config(preset)
+        self.base = base
+        self.sliders = {}
+        for key in keys:
+            value = base.latency_cycles.get(key, getattr(base, key, None))
+            lo, hi = (1, 16) if key in base.latency_cycles else ((0, 40) if "penalty" in key else (1, 64))
+            self.sliders[key] = W.IntSlider(value=value, min=lo, max=max(hi, value), description=self.LABELS[key],
+                                            continuous_update=False, style={"description_width": "90px"})
+            self.sliders[key].observe(self._moved, names="value")
+        self.output = W.Output()
+        self.result: RunResult | None = None
+        self._quiet = False
+        self.widget = W.VBox([W.HBox(list(self.sliders.values())[:3]), W.HBox(list(self.sliders.values())[3:]),
+                              self.output])
+        self.widget.add_class("vtpu-explorer")
+        self.output.add_class("vtpu-output")
+
+    def _moved(self, change) -> None:
+        if not self._quiet:
+            self.run()
+
+    def run(self, **changes) -> RunResult:
+        self._quiet = True  # set the sliders without each one re-running
+        try:
+            for key, value in changes.items():
+                self.sliders[key].value = value
+        finally:
+            self._quiet = False
+        settings = {k: s.value for k, s in self.sliders.items()}
+        self.result = run_program(self.text, self.mode, self.base, **settings)
+        with self.output:
+            clear_output(wait=True)
+            _draw(self.result, self.title)
+        return self.result
+
+    def _ipython_display_(self):
+        display(self.widget)
+        self.run()
+
+
+class StepThrough:
+    """Previous / next cycle buttons over a :class:`Stepper`: registers, pending results and
+    the PPT at the start of each cycle. Going back restores snapshots."""
+
+    def __init__(self, text: str, preset: str = "seed", mode: str = "vliw"):
+        self.stepper = Stepper(assemble(text, file="step.siw"), preset, mode=mode)
+        self.prev = W.Button(description="previous", icon="step-backward")
+        self.next = W.Button(description="next", icon="step-forward")
+        self.output = W.Output()
+        self.prev.on_click(lambda _: self.back())
+        self.next.on_click(lambda _: self.forward())
+        self.widget = W.VBox([W.HBox([self.prev, self.next]), self.output])
+        self.widget.add_class("vtpu-stepper")
+
+    def _show(self) -> str:
+        text = self.stepper.render()
+        with self.output:
+            clear_output(wait=True)
+            print(text)
+        return text
+
+    def forward(self) -> str:
+        self.stepper.forward()
+        return self._show()
+
+    def back(self) -> str:
+        self.stepper.back()
+        return self._show()
+
+    def _ipython_display_(self):
+        display(self.widget)
+        self._show()
