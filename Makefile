@@ -26,13 +26,13 @@ lab: $(STAMP)
 		--ServerApp.root_dir=$(CURDIR) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
+	$(PY) -m pytest -n 2 --dist loadfile tests notebooks solutions $(NBVAL)
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile tests
 
 notebooks: $(STAMP)
-	$(PY) -m pytest notebooks $(NBVAL)
+	$(PY) -m pytest notebooks solutions $(NBVAL)
 
 bench: $(STAMP)
 	$(PY) bench/sim_speed.py

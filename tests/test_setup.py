@@ -52,7 +52,7 @@ def test_readme_opens_with_the_two_commands():
 def test_make_test_runs_notebooks_under_nbval_comparing_outputs():
     makefile = (ROOT / "Makefile").read_text()
     assert "--nbval " in makefile and "--nbval-lax" not in makefile
-    assert re.search(r"^test:.*\n\t.*pytest.* tests notebooks", makefile, re.M)
+    assert re.search(r"^test:.*\n\t.*pytest.* tests notebooks solutions", makefile, re.M)
 
 
 def test_core_modules_never_import_matplotlib_or_ipywidgets():

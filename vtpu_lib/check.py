@@ -1,0 +1,119 @@
+"""Checkers for the exercises: ``check.exercise_3_1(student_fn)`` in an exercise cell.
+
+A checker calls the learner's function, runs what it returns on the simulator and either
+prints what was measured (and returns it) or raises:
+
+* :class:`ExerciseIncomplete` -- the function still raises ``NotImplementedError``;
+* :class:`ExerciseFailed` -- it runs but misses the goal; the message says by how much and
+  what to look at.
+
+The unit tests run every checker on the reference solutions in ``solutions/``.
+"""
+
+from __future__ import annotations
+
+from .asm import assemble
+from .errors import VtpuError
+from .program import Program
+from .sim import Machine
+from .trace import Trace
+
+
+class ExerciseIncomplete(VtpuError):
+    """The exercise has not been attempted yet."""
+
+
+class ExerciseFailed(VtpuError):
+    """The answer runs but does not meet the exercise's goal."""
+
+
+def _call(name: str, fn, *args):
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseIncomplete(
+            f"exercise {name}: not done yet -- replace `raise NotImplementedError` in the cell above "
+            "with your answer, run that cell, then run this one again",
+            hint="the notebook's text above the exercise says what to aim for") from None
+    except VtpuError as e:
+        raise ExerciseFailed(f"exercise {name}: your answer raised an error:\n{e}") from None
+
+
+def _program(name: str, text) -> Program:
+    if not isinstance(text, str):
+        raise ExerciseFailed(f"exercise {name}: expected the program as text (a str), got {type(text).__name__}")
+    try:
+        return assemble(text, file=f"exercise_{name}.siw")
+    except VtpuError as e:
+        raise ExerciseFailed(f"exercise {name}: your program does not assemble:\n{e}") from None
+
+
+def _run(name: str, program: Program, config="seed", **kw) -> Trace:
+    try:
+        m = Machine(config, max_cycles=100_000, **kw)
+        m.load(program)
+        return m.run()
+    except VtpuError as e:
+        raise ExerciseFailed(f"exercise {name}: your program failed while running:\n{e}") from None
+
+
+def _fail(name: str, message: str, hint: str | None = None):
+    raise ExerciseFailed(f"exercise {name}: {message}", hint=hint)
+
+
+def _ok(name: str, message: str) -> None:
+    print(f"exercise {name} passed: {message}")
+
+
+def _expect_r(name: str, trace: Trace, reg: str, want: float, sentron=None) -> None:
+    regs = trace.info(sentron).registers if sentron is not None else trace.sentrons[0].registers
+    got = regs[reg]
+    if got != want:
+        _fail(name, f"{reg} = {got!r} at the end, expected {want!r}")
+
+
+# -- 01 the Python insight ---------------------------------------------------------------------
+
+def exercise_1_1(make_program) -> dict:
+    """Fix the slot-order trap: the optimized dot product, correct in every mode and order."""
+    name = "1.1"
+    prog = _program(name, _call(name, make_program))
+    results = {}
+    for mode, order in [("vliw", "DSC"), ("sequential", "DSC"), ("sequential", "SDC"),
+                        ("sequential", "CSD"), ("sequential", "SCD")]:
+        t = _run(name, prog, mode=mode, slot_order=order)
+        r0 = t.sentrons[0].registers["r0"]
+        results[f"{mode} {order}"] = r0
+        if r0 != 140.0:
+            _fail(name, f"under {mode} mode with slot order {order} r0 = {r0!r}, not 140.0",
+                  hint="a slot must not overwrite a register another slot of the same SIW reads: "
+                       "gather the next pair into different registers")
+    c = _run(name, prog).counters()
+    if c.cycles > 10:
+        _fail(name, f"correct in every order, but {c.cycles} cycles; the original took 10",
+              hint="keep the packing: multiply element i-1 while gathering element i")
+    _ok(name, f"r0 = 140.0 in every slot order, {c.cycles} cycles, {c.useful_ops_per_cycle:.2f} useful ops/cycle")
+    return {"r0": results, "cycles": c.cycles}
+
+
+def exercise_1_2(answer) -> dict:
+    """Drop the no-op hints: predict ops/cycle and useful ops/cycle, then measure."""
+    name = "1.2"
+    got = _call(name, answer)
+    if not (isinstance(got, tuple) and len(got) == 3):
+        _fail(name, "return (program_text, predicted_ops_per_cycle, predicted_useful_ops_per_cycle)")
+    text, ops_pred, useful_pred = got
+    prog = _program(name, text)
+    if any(siw.c is not None for s in prog.sentrons for siw in s.siws):
+        _fail(name, "the program still has ops in the C slot; remove the cprefetch hints")
+    t = _run(name, prog)
+    _expect_r(name, t, "r0", 140.0)
+    c = t.counters()
+    for label, pred, real in [("ops/cycle", ops_pred, c.ops_per_cycle),
+                              ("useful ops/cycle", useful_pred, c.useful_ops_per_cycle)]:
+        if abs(float(pred) - real) > 0.005:
+            _fail(name, f"you predicted {label} {float(pred):.2f}, the run measured {real:.2f}",
+                  hint="ops/cycle = ops / cycles; count the filled slots and the SIWs")
+    _ok(name, f"predicted and measured {c.ops_per_cycle:.2f} ops/cycle = {c.useful_ops_per_cycle:.2f} useful: "
+              "the hints added ops, not work")
+    return {"ops_per_cycle": c.ops_per_cycle, "useful_ops_per_cycle": c.useful_ops_per_cycle}
