@@ -381,9 +381,12 @@ class Machine:
                          for sid, s in self.sentrons.items()},
         }
 
-    def restore(self, snap: dict) -> None:
+    def restore(self, snap: dict, *, truncate_events: bool = True) -> None:
+        """Put back a :meth:`snapshot`. ``truncate_events=False`` keeps later events in the log
+        (a stepper that moves back and forth over a run it has already made)."""
         self.cycle = snap["cycle"]
-        del self.events[snap["events"]:]
+        if truncate_events:
+            del self.events[snap["events"]:]
         self.rng.setstate(snap["rng"])
         self.memory._cells = dict(snap["memory"])
         import copy

@@ -28,9 +28,9 @@ class Stepper:
         """Run one cycle (or re-use the snapshot if we have been here). Returns the new cycle."""
         if self.cycle + 1 < len(self._snaps):
             self.cycle += 1
-            self.machine.restore(self._snaps[self.cycle])
+            self.machine.restore(self._snaps[self.cycle], truncate_events=False)
             return self.cycle
-        if self.done or self.cycle >= self.max_cycles:
+        if self.done or self.cycle >= self.max_cycles:  # (events of the run so far stay in the log)
             return self.cycle
         self.machine.run(until=self.cycle + 1)
         self.cycle += 1
@@ -40,7 +40,7 @@ class Stepper:
     def back(self) -> int:
         if self.cycle > 0:
             self.cycle -= 1
-            self.machine.restore(self._snaps[self.cycle])
+            self.machine.restore(self._snaps[self.cycle], truncate_events=False)
         return self.cycle
 
     def goto(self, cycle: int) -> int:

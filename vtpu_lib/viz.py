@@ -159,3 +159,33 @@ def curve(xs, ys, ax=None, xlabel: str = "", ylabel: str = "", label: str = "", 
     if title:
         ax.set_title(title)
     return ax
+
+
+# Okabe-Ito, near (L1) to far (remote)
+TIER_COLOURS = {"L1": "#009E73", "L2": "#56B4E9", "L3": "#E69F00", "DRAM": "#D55E00", "remote": "#CC79A7"}
+
+
+def tier_bars(labels, values, tiers, ax=None, ylabel: str = "cycles", xlabel: str = "", title: str = "",
+              log: bool = True):
+    """One bar per entry (e.g. per highest differing dimension), coloured by its locality tier
+    (``coord.tier``: L1, L2, L3, DRAM, remote) and labelled with its value; log scale by default
+    because a remote access costs an order of magnitude more than an L1 one (notebook 02)."""
+    ax = _axes(ax, (max(6.0, 0.75 * len(labels) + 1.5), 3.4))
+    xs = range(len(labels))
+    bars = ax.bar(xs, values, color=[TIER_COLOURS[t] for t in tiers], edgecolor="white", width=0.8)
+    ax.bar_label(bars, labels=[f"{v:g}" for v in values], fontsize=8, padding=2)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(min(values) / 1.6, max(values) * 2.2)
+    else:
+        ax.set_ylim(0, max(values) * 1.15)
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_ylabel(ylabel)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    seen = [t for t in TIER_COLOURS if t in tiers]
+    ax.legend(handles=[Patch(facecolor=TIER_COLOURS[t], label=t) for t in seen], title="tier",
+              fontsize=8, title_fontsize=8, loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -88,11 +88,14 @@ class ProgramEditor:
         self.widget.add_class("vtpu-editor")      # stable hooks for the browser test
         self.output.add_class("vtpu-output")
 
-    def run(self) -> RunResult:
+    def run(self, draw: bool = True) -> RunResult:
+        """What the Run button does. ``draw=False`` skips only the drawing into the widget (for
+        checked notebook cells: nbval cannot follow output sent to a widget)."""
         self.result = run_program(self.textarea.value, self.mode.value, self.preset.value)
-        with self.output:
-            clear_output(wait=True)
-            _draw(self.result, self.title)
+        if draw:
+            with self.output:
+                clear_output(wait=True)
+                _draw(self.result, self.title)
         return self.result
 
     def _ipython_display_(self):
@@ -131,15 +134,21 @@ class LatencyExplorer:
         if not self._quiet:
             self.run()
 
+    def compute(self, **changes) -> RunResult:
+        """The run behind the sliders, for the current slider values with ``changes`` applied;
+        touches no widget (a notebook cell can call it and have its output checked)."""
+        settings = {k: s.value for k, s in self.sliders.items()} | changes
+        return run_program(self.text, self.mode, self.base, **settings)
+
     def run(self, **changes) -> RunResult:
+        """What moving a slider does: set the sliders given, re-run, re-plot."""
         self._quiet = True  # set the sliders without each one re-running
         try:
             for key, value in changes.items():
                 self.sliders[key].value = value
         finally:
             self._quiet = False
-        settings = {k: s.value for k, s in self.sliders.items()}
-        self.result = run_program(self.text, self.mode, self.base, **settings)
+        self.result = self.compute()
         with self.output:
             clear_output(wait=True)
             _draw(self.result, self.title)
@@ -164,20 +173,23 @@ class StepThrough:
         self.widget = W.VBox([W.HBox([self.prev, self.next]), self.output])
         self.widget.add_class("vtpu-stepper")
 
-    def _show(self) -> str:
+    def _show(self, draw: bool = True) -> str:
         text = self.stepper.render()
-        with self.output:
-            clear_output(wait=True)
-            print(text)
+        if draw:
+            with self.output:
+                clear_output(wait=True)
+                print(text)
         return text
 
-    def forward(self) -> str:
+    def forward(self, draw: bool = True) -> str:
+        """What the 'next' button does; returns the text it shows."""
         self.stepper.forward()
-        return self._show()
+        return self._show(draw)
 
-    def back(self) -> str:
+    def back(self, draw: bool = True) -> str:
+        """What the 'previous' button does (restores a snapshot)."""
         self.stepper.back()
-        return self._show()
+        return self._show(draw)
 
     def _ipython_display_(self):
         display(self.widget)
