@@ -216,3 +216,9 @@ def test_memory_outlives_a_machine_through_a_phext_file(tmp_path):
     later.load(bob)
     later.run()
     assert later.memory.read(vt.Coord.parse("5.1.1")) == 84.0
+
+
+def test_a_sentron_with_no_siws_retires_at_once():
+    t = run(".sentron idle id=0\n.sentron busy id=1\nadd r1, r1, r1 | - | -\n")
+    assert t.info("idle").state == "retired" and t.counters("idle").cycles == 0
+    assert t.counters().cycles == 1

@@ -100,6 +100,9 @@ class Machine:
             raise SimError(f"sentron {s.label} is {s.state}, not dormant", cycle=self.cycle)
         s.state, s.start_cycle = RUNNING, self.cycle
         self.events.append((self.cycle, s.id, "start", None, None))
+        if not s.compiled:  # an empty program retires at once
+            s.state, s.retire_cycle = RETIRED, self.cycle
+            self.events.append((self.cycle, s.id, "retire", 0, None))
 
     def sentron(self, who: int | str) -> SentronState:
         sid = self.names.get(who, who)
