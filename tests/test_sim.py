@@ -222,3 +222,8 @@ def test_a_sentron_with_no_siws_retires_at_once():
     t = run(".sentron idle id=0\n.sentron busy id=1\nadd r1, r1, r1 | - | -\n")
     assert t.info("idle").state == "retired" and t.counters("idle").cycles == 0
     assert t.counters().cycles == 1
+
+
+def test_a_siw_of_three_nops_issues_and_the_sentron_retires():
+    t = run("- | - | -\n")
+    assert t.counters().siws == 1 and t.counters().ops == 0 and t.sentrons[0].state == "retired"

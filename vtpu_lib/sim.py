@@ -28,6 +28,7 @@ from .sentron import DORMANT, RETIRED, RUNNING, WAITING, Message, SentronState, 
 
 DEFAULT_MAX_CYCLES = 2_000_000  # generous: the longest notebook program needs < 1% of it
 HOST = -1  # the 'sentron id' of host-side memory accesses in the event log
+_ISSUED = 8  # beyond the D=1, S=2, C=4 pipe bits
 
 
 class Machine:
@@ -280,7 +281,8 @@ class Machine:
         return self.trace()
 
     def _step(self, s: SentronState, t: int, taken: int) -> int:
-        """Offer sentron ``s`` cycle ``t``; returns the pipe mask it used (0 if it stalled)."""
+        """Offer sentron ``s`` cycle ``t``; returns 0 if it stalled, else the mask of the pipes
+        it used plus ``_ISSUED`` (so that a SIW of three NOPs still counts as issued)."""
         cs = s.compiled[s.pc]
         ready, events = s.ready, self.events
         for i in cs.srcs:  # the scoreboard: every source must have landed
@@ -334,7 +336,7 @@ class Machine:
             s.state = RETIRED
             s.retire_cycle = max([t + 1] + ready)  # when its last result lands
             events.append((s.retire_cycle, s.id, "retire", s.pc, None))
-        return cs.pipes
+        return cs.pipes | _ISSUED
 
     # -- errors --------------------------------------------------------------------------------
     def _where(self, s: SentronState, pc: int) -> str:
