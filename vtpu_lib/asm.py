@@ -227,7 +227,9 @@ class _Assembler:
             raise self.error(lineno, toks[0].col, f"unknown op {toks[0].text!r}{_did_you_mean(op, OPS)}",
                              hint=f"{pipe}-pipe ops: {', '.join(n for n, s in OPS.items() if s.pipe == pipe)}")
         if spec.pipe != pipe:
-            raise self.error(lineno, toks[0].col, f"'{op}' is {'an' if spec.pipe == Pipe.S else 'a'} {spec.pipe}-pipe op; it cannot go in the {pipe} slot",
+            article = "an" if spec.pipe == Pipe.S else "a"
+            raise self.error(lineno, toks[0].col,
+                             f"'{op}' is {article} {spec.pipe}-pipe op; it cannot go in the {pipe} slot",
                              hint=f"slots are D | S | C: move it to the {spec.pipe} slot")
         args = toks[1:]
         lo = spec.min_operands or spec.max_operands

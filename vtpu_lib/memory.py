@@ -2,8 +2,9 @@
 
 Memory can be saved to and loaded from a ``.phext`` file (the phext package's
 ``implode``/``explode``). Values are stored as ``repr(float)`` so they round-trip exactly.
-The file's first scroll starts with a manifest line holding the cell count and a SHA-256 of the body: a truncated or edited file is detected
-and rejected, and memory is left untouched. Saves are atomic (temp file + rename).
+The file's first scroll starts with a manifest line holding the cell count and a SHA-256
+of the cells: a truncated or edited file is detected and rejected, and memory is left
+untouched. Saves are atomic (temp file + rename).
 """
 
 from __future__ import annotations

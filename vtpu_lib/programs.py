@@ -68,7 +68,7 @@ def dot_product(pairs=ORIGINAL_PAIRS, version: str = "naive") -> str:
     lines = [f"# dot product, {version}: r0 = sum a[i]*b[i]; a[i] at {_a(0)}.., b[i] at {_b(0)}.."]
     for i, (a, b) in enumerate(pairs):
         lines += [f".mem {_a(i)} {a!r}", f".mem {_b(i)} {b!r}"]
-    lines.append(f".sentron dot id=0")
+    lines.append(".sentron dot id=0")
     lines += [f".set p{i} {_a(i)}" for i in range(n)] + [f".set p{4 + i} {_b(i)}" for i in range(n)]
     if version == "naive":
         for i in range(n):

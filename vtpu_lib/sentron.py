@@ -62,6 +62,7 @@ class SentronState:
         self.retire_cycle: int | None = None
         self.wait_for: str = ""   # what a waiting sentron waits for (for deadlock reports)
         self.compiled: list = []  # filled by the machine (depends on mode and config)
+        self.source = "<program>"  # file name for error messages
 
     @property
     def label(self) -> str:

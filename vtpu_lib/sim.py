@@ -19,7 +19,7 @@ import random
 from .config import MachineConfig, get_config
 from .coord import _is_uint, Coord, hamming, tier
 from .errors import ConfigError, DeadlockError, RunLimitError, SimError
-from .execute import (BAR_WAIT, DEP, EFFECT, MISS, PIPE_BUSY, RECV_WAIT, TIMED, VALUE,
+from .execute import (DEP, MISS, PIPE_BUSY, TIMED, VALUE,
                       Fault, compile_siw)
 from .memory import Memory
 from .ppt import PPT
@@ -59,26 +59,24 @@ class Machine:
         self.rng = random.Random(seed)
         self.barriers: dict[int, dict] = {}
         self._msg_seq = 0
-        self._programs: list[Program] = []
 
     # -- loading ---------------------------------------------------------------------------------
     def load(self, program: Program, *, start: bool = True, regs: dict | None = None) -> list[SentronState]:
         """Add a program's sentrons (and preload its memory through the PPT, as the host would)."""
-        self._programs.append(program)
         for coord, value in program.preload:
             self.host_write(coord, value)
-        added = []
-        for code in program.sentrons:
-            added.append(self.add_sentron(code, start=start, regs=regs))
-        return added
+        return [self.add_sentron(code, start=start, regs=regs, source=program.source)
+                for code in program.sentrons]
 
-    def add_sentron(self, code: SentronCode, *, start: bool = True, regs: dict | None = None) -> SentronState:
+    def add_sentron(self, code: SentronCode, *, start: bool = True, regs: dict | None = None,
+                    source: str = "<program>") -> SentronState:
         if code.id in self.sentrons:
             raise SimError(f"a sentron with id {code.id} is already loaded ({self.sentrons[code.id].label})",
                            cycle=self.cycle, hint="give each .sentron a distinct id=")
         if code.name in self.names:
             raise SimError(f"a sentron named {code.name!r} is already loaded", cycle=self.cycle)
         s = SentronState(code, core=code.id if code.core is None else code.core)
+        s.source = source  # the file its SIWs came from, for error messages
         s.compiled = [compile_siw(siw, s, self, self.slot_order) for siw in code.siws]
         self.sentrons[code.id] = s
         self.names[code.name] = code.id
@@ -342,11 +340,7 @@ class Machine:
     def _where(self, s: SentronState, pc: int) -> str:
         code = s.code
         line = f"{code.lines[pc]}: " if pc < len(code.lines) else ""
-        src = self._programs[-1].source if self._programs else "<program>"
-        for p in self._programs:
-            if code in p.sentrons:
-                src = p.source
-        return f"{src}:{line}{siw_line(code.siws[pc])}"
+        return f"{s.source}:{line}{siw_line(code.siws[pc])}"
 
     def _run_limit(self, live, t: int):
         s = live[0]
