@@ -10,6 +10,8 @@ PORT    ?= 8888
 # jupyter refuses to start as root without --allow-root
 ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Playwright (browser test) drives Debian's /usr/bin/chromium; never let it fetch a browser
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = 1
 
 .PHONY: venv lab test unit notebooks bench clean
 

@@ -10,7 +10,7 @@ them the test skips locally and fails when ``CI`` is set. Screenshots and the se
 ``tests/browser-artifacts/``. ``VTPU_BROWSER_NOTEBOOK=/path/nb.ipynb`` points the test at another
 notebook explicitly (for developing the test); by default it must be the series' notebook.
 
-The order of steps follows docs in shared/design/tooling.md: the kernel is started and answered
+The steps follow shared/design/tooling.md: the kernel is started and answered
 through REST and its websocket *before* the page opens, which removes the "Select Kernel" dialog
 and first-websocket races seen on a fresh server.
 """
