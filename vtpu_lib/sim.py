@@ -168,7 +168,7 @@ class Machine:
         arrive = t + c.send_base_cycles + c.send_cycles_per_hop * hamming(s.home, dst.home)
         self._msg_seq += 1
         dst.inbox.append(Message(s.id, s.home, tuple(values), t, arrive, self._msg_seq))
-        self.events.append((t, s.id, "send", dst.id, (arrive, tuple(values))))
+        self.events.append((t, s.id, "send", dst.id, (arrive, tuple(values), self._msg_seq)))
 
     def send(self, s: SentronState, dest, values: tuple, t: int) -> bool:
         self._deliver(s, self._target(dest), values, t)
@@ -208,7 +208,7 @@ class Machine:
             weights = [math.exp(-hamming(m.src_home, s.home) / s.temperature) for m in cands]
             msg = self.rng.choices(cands, weights=weights)[0]
         s.inbox.remove(msg)
-        self.events.append((t, s.id, "recv", msg.src, msg.values))
+        self.events.append((t, s.id, "recv", msg.src, (msg.values, msg.seq)))
         value = (msg.values[0] if msg.values else 0.0) if lane0 else msg.values
         return value, t + self.config.latency_cycles["coord"], DEP
 

@@ -12,8 +12,8 @@ start      --                                --
 issue      pc of the SIW                     effect mask (D=1, S=2, C=4: ops that did work)
 stall      pc of the SIW                     reason: dependence, ppt-miss, recv-wait, ...
 ppt        gather/scatter/prefetch/host-*    (coord, outcome, late, first use of a prefetch)
-send       receiver id                       (arrival cycle, values)
-recv       sender id                         values
+send       receiver id                       (arrival cycle, values, message number)
+recv       sender id                         (values, message number)
 retire     pc (= number of SIWs)             --
 =========  ================================  ==========================================
 """
@@ -45,6 +45,18 @@ class SentronInfo:
     @property
     def label(self) -> str:
         return f"{self.name} (id {self.id})"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message's life, from the event log."""
+    seq: int
+    src: int
+    dst: int
+    sent_cycle: int
+    arrive_cycle: int
+    recv_cycle: int | None   # None: never received
+    values: tuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +129,9 @@ class Counters:
                 f"ops/cycle {self.ops_per_cycle:.2f}  useful ops/cycle {self.useful_ops_per_cycle:.2f}  "
                 f"utilization {100 * self.utilization:.1f}%\n"
                 f"stall cycles: {stalls}\n"
-                f"PPT: {p.hits} hits / {p.accesses} accesses = {100 * p.hit_rate:.1f}%  "
-                f"(misses: {p.compulsory} compulsory, {p.capacity} capacity, {p.conflict} conflict)")
+                + (f"PPT: {p.hits} hits / {p.accesses} accesses = {100 * p.hit_rate:.1f}%  "
+                   f"(misses: {p.compulsory} compulsory, {p.capacity} capacity, {p.conflict} conflict)"
+                   if p.accesses else "PPT: no accesses"))
 
 
 @dataclass(frozen=True)
@@ -211,6 +224,12 @@ class Trace:
                 lines.append(f"{t:6d} {who}| stall: {b:<13} (waiting to issue SIW {a}: "
                              f"{siw_line(codes[sid].code.siws[a], (0, 0, 0))})")
         return "\n".join(lines)
+
+    def messages(self) -> list[MessageRecord]:
+        """Every message sent, matched with the cycle it was received (if it was)."""
+        received = {b[1]: t for t, _, kind, _, b in self.events if kind == "recv"}
+        return [MessageRecord(b[2], sid, a, t, b[0], received.get(b[2]), b[1])
+                for t, sid, kind, a, b in self.events if kind == "send"]
 
     def ppt_series(self, sentron: int | str | None = None, include_host: bool = False) -> list[tuple]:
         """Demand PPT accesses in order: ``(cycle, hit, coord, outcome)`` (data for the hit-rate plot)."""

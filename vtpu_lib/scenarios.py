@@ -1,0 +1,107 @@
+"""Multi-sentron scenarios for the C-pipe notebooks (05, 06): program builders and runners.
+
+Everything returns program text (to read, edit and assemble) or measured data; nothing here
+draws. The four C-pipe demos of the original vTPU are here, done with real messages, plus a
+ring "fleet" (neighbour exchange) and a tree all-reduce over many sentrons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .asm import assemble
+from .coord import Coord
+from .sim import Machine
+
+
+def fleet_home(i: int, width: int = 12) -> Coord:
+    """Home of sentron ``i`` in a fleet: scrolls 1..width of consecutive sections, so ring
+    neighbours are one scroll apart (hamming 1), or two at the end of a section."""
+    return Coord.parse(f"{i % width + 1}.{i // width % 2000 + 1}.1")
+
+
+# -- the original's four C-pipe demos, with real messages -------------------------------------
+
+def send_recv_42() -> str:
+    return """\
+.sentron s0 id=0 home=1.1.1
+.set r1 42
+- | - | pack m0, r1
+- | - | send m0, s1
+.sentron s1 id=1 home=2.1.1
+- | - | recv r3, s0
+"""
+
+
+def barrier_of(n: int = 4) -> str:
+    """``n`` sentrons doing 0, 1, 2... cycles of work before ``bar 0, n``; all leave together."""
+    out = []
+    for i in range(n):
+        out.append(f".sentron s{i} id={i} home={fleet_home(i).short()}\n.set r1 1\n"
+                   + "add r1, r1, r1 | - | -\n" * i + f"- | - | bar 0, {n}\nmov r2, r1 | - | -\n")
+    return "".join(out)
+
+
+def broadcast(value: float = 100.0, receivers: int = 4, radius: int = 1) -> str:
+    """Sentron 0 beacons ``value`` to every sentron within ``radius`` hops of its home."""
+    out = [f".sentron s0 id=0 home=1.1.1\n.set r1 {value!r}\n- | - | pack m0, r1\n- | - | beacon m0, #{radius}\n"]
+    for i in range(1, receivers + 1):
+        out.append(f".sentron s{i} id={i} home={i + 1}.1.1\n- | - | recv r2, s0\n")
+    return "".join(out)
+
+
+ROUTING_SENDERS = (("exact", "1.1.1", 100.0), ("near", "1.1.1/2.1.1", 200.0), ("far", "2.2.2/2.2.1", 300.0))
+
+
+def temperature_routing(temperature: float) -> str:
+    """Three senders at hamming 0, 1 and 5 from the receiver send 100, 200, 300; the receiver
+    sets its temperature and takes one message with ``recv r1, any``."""
+    out = []
+    for i, (name, home, value) in enumerate(ROUTING_SENDERS):
+        out.append(f".sentron {name} id={i} home={home}\n.set r1 {value!r}\n- | - | pack m0, r1\n- | - | send m0, rx\n")
+    out.append(f".sentron rx id=3 home=1.1.1\n- | - | temp #{temperature!r}\n- | - | -\n- | - | -\n- | - | recv r1, any\n")
+    return "".join(out)
+
+
+def temperature_choices(temperature: float, runs: int = 1000, seed: int = 0) -> dict[float, int]:
+    """How often each value is taken over ``runs`` runs with seeds seed, seed+1, ..."""
+    program = assemble(temperature_routing(temperature), file="routing.siw")
+    counts: Counter = Counter()
+    for k in range(runs):
+        m = Machine("seed", seed=seed + k)
+        m.load(program)
+        counts[m.run().info("rx").registers["r1"]] += 1
+    return {value: counts.get(value, 0) for _, _, value in ROUTING_SENDERS}
+
+
+# -- fleets -------------------------------------------------------------------------------------
+
+def ring_exchange(n: int) -> str:
+    """Sentron i sends its value i+1 to sentron i+1 (mod n), receives its left neighbour's
+    value and adds it: afterwards r3 = (i+1) + left neighbour's value."""
+    out = []
+    for i in range(n):
+        out.append(f".sentron s{i} id={i} home={fleet_home(i).short()}\n.set r1 {i + 1}\n"
+                   f"- | - | pack m0, r1\n- | - | send m0, s{(i + 1) % n}\n- | - | recv r2, s{(i - 1) % n}\n"
+                   "add r3, r1, r2 | - | -\n")
+    return "".join(out)
+
+
+def tree_allreduce(n: int) -> str:
+    """All-reduce (sum) over a binary tree: each sentron adds its children's partial sums and
+    sends the result to its parent; the root's total comes back down the tree. Afterwards every
+    sentron holds n(n+1)/2 in r1. 2(n-1) messages; depth 2*log2(n) message latencies."""
+    out = []
+    for i in range(n):
+        kids = [k for k in (2 * i + 1, 2 * i + 2) if k < n]
+        lines = [f".sentron s{i} id={i} home={fleet_home(i).short()}", f".set r1 {i + 1}"]
+        for k in kids:
+            lines += [f"- | - | recv r2, s{k}", "add r1, r1, r2 | - | -"]
+        if i:
+            parent = (i - 1) // 2
+            lines += ["- | - | pack m0, r1", f"- | - | send m0, s{parent}", f"- | - | recv r1, s{parent}"]
+        if kids:
+            lines.append("- | - | pack m1, r1")
+            lines += [f"- | - | send m1, s{k}" for k in kids]
+        out.append("\n".join(lines) + "\n")
+    return "".join(out)
