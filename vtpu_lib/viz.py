@@ -36,6 +36,9 @@ def slot_timeline(rows, ax=None, title: str = "", show_text: bool = True):
         if reason is not None:
             ax.add_patch(Rectangle((cycle, 0), 1, 3, facecolor=STALL_COLOURS.get(reason, "k"),
                                    edgecolor="white", alpha=0.85))
+            if show_text and n <= 24:  # name the stall: its colour alone is close to the S pipe's
+                ax.text(cycle + 0.5, 1.5, f"stall: {reason}", ha="center", va="center", rotation=90,
+                        fontsize=6.5, color="black" if reason in ("barrier-wait", "recv-wait") else "white")
             continue
         for p, text, status in cells:
             y = 2 - pipes.index(p)
@@ -186,6 +189,49 @@ def tier_bars(labels, values, tiers, ax=None, ylabel: str = "cycles", xlabel: st
     seen = [t for t in TIER_COLOURS if t in tiers]
     ax.legend(handles=[Patch(facecolor=TIER_COLOURS[t], label=t) for t in seen], title="tier",
               fontsize=8, title_fontsize=8, loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def fleet_timeline(trace, sentrons=None, ax=None, title: str = "", arrows: bool = True):
+    """Several sentrons on one time axis: one row group (D, S, C) per sentron, stalls in the
+    colour of their reason, and each message as an arrow from the sender's C row in the cycle
+    it was sent to the receiver's C row in the cycle it was received."""
+    names = [s.name for s in trace.sentrons] if sentrons is None else list(sentrons)
+    end = max(1, trace.counters().cycles + min(s.start_cycle or 0 for s in trace.sentrons))
+    ax = _axes(ax, (max(7.0, min(16.0, 0.45 * end + 3)), 0.35 + 0.75 * len(names)))
+    gap = 0.6
+    base = {}
+    for k, name in enumerate(names):
+        y0 = (len(names) - 1 - k) * (3 + gap)
+        base[trace.info(name).id] = y0
+        for cycle, reason, cells in trace.slot_rows(name):
+            if reason is not None:
+                ax.add_patch(Rectangle((cycle, y0), 1, 3, facecolor=STALL_COLOURS.get(reason, "k"),
+                                       edgecolor="white", linewidth=0.3, alpha=0.85))
+                continue
+            for p, _, status in cells:
+                y = y0 + 2 - "DSC".index(p)
+                ax.add_patch(Rectangle((cycle, y), 1, 1, facecolor=NOP_COLOUR if status == "nop" else PIPE_COLOURS[p],
+                                       edgecolor="white", linewidth=0.3,
+                                       hatch="///" if status == "no-effect" else None))
+    if arrows:
+        for msg in trace.messages():
+            if msg.recv_cycle is None or msg.src not in base or msg.dst not in base:
+                continue
+            ax.annotate("", xy=(msg.recv_cycle + 0.5, base[msg.dst] + 0.5),
+                        xytext=(msg.sent_cycle + 0.5, base[msg.src] + 0.5),
+                        arrowprops=dict(arrowstyle="->", color="black", lw=1.0, shrinkA=2, shrinkB=2))
+    ax.set_xlim(0, end)
+    ax.set_ylim(-gap / 2, len(names) * (3 + gap) - gap / 2)
+    ax.set_yticks([base[trace.info(n).id] + 1.5 for n in names], names)
+    ax.set_xlabel("cycle")
+    reasons = sorted({r for n in names for _, r, _ in trace.slot_rows(n) if r})
+    handles = [Patch(facecolor=PIPE_COLOURS[p], label=f"{p} op") for p in "DSC"]
+    handles += [Patch(facecolor=NOP_COLOUR, label="empty slot (NOP)")]
+    handles += [Patch(facecolor=STALL_COLOURS[r], label=f"stall: {r}") for r in reasons]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
     return ax

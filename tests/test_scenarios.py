@@ -1,0 +1,75 @@
+"""The original's C-pipe demos, done with real messages, and fleets of many sentrons."""
+
+import pytest
+
+import vtpu_lib as vt
+from vtpu_lib import scenarios as sc
+
+
+def run(text, config="seed", **kw):
+    return vt.run(vt.assemble(text), config, **kw)
+
+
+def test_send_recv_delivers_42():
+    t = run(sc.send_recv_42())
+    assert t.info("s1").registers["r3"] == 42.0
+    (msg,) = t.messages()
+    assert (msg.src, msg.dst, msg.values, msg.arrive_cycle - msg.sent_cycle) == (0, 1, (42.0,), 1)
+
+
+def test_barrier_of_four_releases_all_on_the_fourth_arrival():
+    t = run(sc.barrier_of(4))
+    passed = {s.name: [e[0] for e in t.events if e[1] == s.id and e[2] == "issue"
+                       and s.code.siws[e[3]].c is not None][0] for s in t.sentrons}
+    assert set(passed.values()) == {4}          # s3 arrives in cycle 3 (after 3 adds)
+    assert [t.counters(n).stalls["barrier-wait"] for n in passed] == [4, 3, 2, 1]
+
+
+def test_broadcast_reaches_four_sentrons_with_one_beacon():
+    t = run(sc.broadcast(100.0, receivers=4))
+    assert [t.info(f"s{i}").registers["r2"] for i in range(1, 5)] == [100.0] * 4
+    assert t.counters("s0").ops_by_pipe["C"] == 2 and len(t.messages()) == 4
+
+
+def test_beacon_only_reaches_homes_within_its_radius():
+    text = sc.broadcast(7.0, receivers=2, radius=1).replace("home=3.1.1", "home=3.2.2")
+    m = vt.Machine("seed")
+    m.load(vt.assemble(text))
+    with pytest.raises(vt.SimError, match="sentron s2 .* recv from s0 .* retired without sending"):
+        m.run()
+
+
+def test_temperature_zero_always_takes_the_nearest_sender():
+    assert sc.temperature_choices(0.0, runs=50) == {100.0: 50, 200.0: 0, 300.0: 0}
+
+
+def test_raising_the_temperature_spreads_the_choices():
+    cold, warm, hot = (sc.temperature_choices(t, runs=400) for t in (0.5, 2.0, 20.0))
+    assert cold[100.0] > warm[100.0] > hot[100.0]
+    assert cold[300.0] <= warm[300.0] < hot[300.0]
+    assert hot[300.0] > 80                     # at T = 20 the far sender is taken often
+
+
+def test_temperature_choices_are_reproducible_with_a_seed():
+    assert sc.temperature_choices(2.0, runs=100, seed=7) == sc.temperature_choices(2.0, runs=100, seed=7)
+
+
+@pytest.mark.parametrize("n", [2, 5, 36])
+def test_ring_exchange_adds_the_left_neighbours_value(n):
+    t = run(sc.ring_exchange(n))
+    for i in range(n):
+        assert t.info(f"s{i}").registers["r3"] == (i + 1) + ((i - 1) % n + 1)
+    assert t.counters().messages_sent == n == t.counters().messages_received
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 360])
+def test_tree_allreduce_gives_every_sentron_the_total(n):
+    t = run(sc.tree_allreduce(n))
+    assert {s.registers["r1"] for s in t.sentrons} == {n * (n + 1) / 2}
+    assert t.counters().messages_sent == 2 * (n - 1)
+
+
+def test_allreduce_takes_longer_when_messages_cost_hops():
+    seed_cycles = run(sc.tree_allreduce(64)).counters().cycles
+    real_cycles = run(sc.tree_allreduce(64), "realistic").counters().cycles
+    assert real_cycles > seed_cycles
