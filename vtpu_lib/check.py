@@ -227,3 +227,278 @@ def exercise_5_2(fix_program) -> dict:
     _ok(name, f"swapped in {c.cycles} cycles with {c.messages_sent} messages, "
               f"{c.stalls['recv-wait']} cycles of recv-wait in total")
     return {"cycles": c.cycles, "recv_wait": c.stalls["recv-wait"]}
+
+
+# -- 02 architecture ---------------------------------------------------------------------------
+
+import random as _random  # noqa: E402
+
+from .coord import DIM_NAMES as _DIM_NAMES  # noqa: E402
+from .coord import Coord as _Coord  # noqa: E402
+from .coord import hamming as _hamming  # noqa: E402
+from .coord import highest_differing_dim as _highest_dim  # noqa: E402
+from .coord import tier as _tier  # noqa: E402
+from .sentron import flat as _flat  # noqa: E402
+from .stepper import Stepper as _Stepper  # noqa: E402
+
+SCROLLS_2_1 = tuple(_Coord.parse(f"{k}.1.1") for k in (1, 2, 3, 4))  # scrolls 1..4 of section 1
+VALUES_2_1 = ((3.0, 7.0, 2.0, 30.0), (11.0, 5.0, 13.0, 17.0))        # two fillings: no hard-coding
+
+PROGRAM_2_2 = """\
+.mem 1.1.1 2
+.mem 2.1.1 5
+.set p0 1.1.1
+-                  | gather r1, p0            | -
+-                  | index p1, p0, scroll, #1 | -
+-                  | gather r2, p1            | -
+mul r3, r1, r2     | -                        | -
+fma r4, r3, r2, r1 | -                        | -
+add r5, r4, r4     | -                        | -
+"""
+REGISTER_2_2 = "r4"
+
+
+def exercise_2_1(make_program) -> dict:
+    """Address arithmetic: walk p0 over scrolls 1..4 with `index`, gather and sum into r0."""
+    name = "2.1"
+    prog = _program(name, _call(name, make_program))
+    if len(prog.sentrons) != 1:
+        _fail(name, f"the program has {len(prog.sentrons)} sentrons; write one (no .sentron lines needed)")
+    if prog.preload:
+        _fail(name, f"leave out the .mem lines ({len(prog.preload)} found): the checker fills scrolls "
+                    "1..4 itself, with different values on each run, so the program must really gather them")
+    code = prog.sentrons[0]
+    others = [str(reg) for reg, _ in code.init if str(reg) != "p0"]
+    if others:
+        _fail(name, f"only p0 may be given a value with .set; you also set {', '.join(others)}",
+              hint="set p0 to the first scroll, then move it with 'index p0, p0, scroll, #1'")
+    n_index = sum(1 for siw in code.siws if siw.s is not None and siw.s.op == "index")
+    if n_index == 0:
+        _fail(name, "the program has no index op: the exercise is to compute the addresses with it",
+              hint="'index pD, pS, scroll, #1' puts pS moved one scroll further into pD")
+    want_cells = ", ".join(c.short() for c in SCROLLS_2_1)
+    result = {}
+    for values in VALUES_2_1:
+        try:
+            m = Machine("seed", max_cycles=100_000)
+            for coord, value in zip(SCROLLS_2_1, values):
+                m.memory.write(coord, value)  # straight into memory: the PPT starts cold
+            m.load(prog)
+            t = m.run()
+        except VtpuError as e:
+            raise ExerciseFailed(f"exercise {name}: your program failed while running:\n{e}") from None
+        gathered = [b[0] for _, sid, kind, a, b in t.events if kind == "ppt" and a == "gather" and sid >= 0]
+        got, want = t.sentrons[0].registers["r0"], sum(values)
+        where = ", ".join(c.short() for c in gathered) or "nothing"
+        if got != want:
+            if sorted(set(gathered)) != sorted(SCROLLS_2_1):
+                _fail(name, f"r0 = {got!r}, expected {want!r} (the sum of the values at {want_cells}); "
+                            f"your gathers read {where}",
+                      hint="the scroll is dimension 0, the first written number: 'index p0, p0, scroll, #1' "
+                           "turns 1.1.1 into 2.1.1")
+            _fail(name, f"r0 = {got!r}, expected {want!r}; your gathers read the right cells ({where}), "
+                        "so look at how the values are added into r0")
+        result = result or {"r0": got, "gathered": [c.short() for c in gathered], "index_ops": n_index,
+                            "cycles": t.counters().cycles}
+    _ok(name, f"r0 = {result['r0']} from {', '.join(result['gathered'])} with {n_index} index op(s) "
+              f"and one .set, {result['cycles']} cycles (seed); a second filling of memory summed right too")
+    return result
+
+
+def exercise_2_2(predict) -> dict:
+    """Predict, then measure: when does REGISTER_2_2 become readable, and how many cycles in all?"""
+    name = "2.2"
+    got = _call(name, predict)
+    if not (isinstance(got, tuple) and len(got) == 2 and all(isinstance(x, int) for x in got)):
+        _fail(name, f"return two whole numbers (cycle_{REGISTER_2_2}_readable, total_cycles), got {got!r}")
+    ready_pred, cycles_pred = got
+    stepper = _Stepper(assemble(PROGRAM_2_2, file="exercise_2_2.siw"), "realistic")
+    reg = _flat(next(r for siw in stepper.machine.sentron(0).code.siws for op in siw.ops()
+                     for r in op.writes() if str(r) == REGISTER_2_2))
+    ready = issued = None
+    while not stepper.done:  # step cycle by cycle; the write shows as a new ready cycle on the scoreboard
+        before, was = stepper.cycle, stepper.machine.sentron(0).ready[reg]
+        if stepper.forward() == before:
+            break
+        now = stepper.machine.sentron(0).ready[reg]
+        if ready is None and now != was:
+            ready, issued = now, before
+    t = stepper.machine.trace()
+    c = t.counters()
+    latency = ready - issued
+    if ready_pred != ready:
+        _fail(name, f"you predicted {REGISTER_2_2} readable at cycle {ready_pred}; the run measured {ready}: "
+                    f"the op writing it issued in cycle {issued} and its result takes {latency} cycles",
+              hint="a result is readable at issue cycle + latency; an op issues only once its sources "
+                   "are readable (every stall pushes it later)")
+    if cycles_pred != c.cycles:
+        stalls = sum(c.stalls.values())
+        _fail(name, f"you predicted {cycles_pred} cycles in all; the run took {c.cycles} ({c.siws} SIWs "
+                    f"issued, {stalls} stall cycles, and the last result lands in cycle {c.cycles})",
+              hint="a sentron's cycles run from its first issue until its last result is readable")
+    _ok(name, f"{REGISTER_2_2} readable at cycle {ready} (issued in cycle {issued}, latency {latency}); "
+              f"{c.cycles} cycles in all, {sum(c.stalls.values())} of them stalls")
+    return {"ready": ready, "issued": issued, "cycles": c.cycles, "stalls": dict(c.stalls)}
+
+
+def _pairs_2_3() -> list[tuple]:
+    """Coordinate pairs for exercise 2.3: one dimension at a time, several at once, then random."""
+    home = _Coord.parse("1.1.1")
+    pairs = [(home, home)] + [(home, home.moved(d, 1)) for d in range(len(_DIM_NAMES))]
+    pairs += [(home, _Coord.parse("9.1.1")), (home, _Coord.parse("2.1.1/1.1.1/1.1.1.2.1")),
+              (home, _Coord.parse("5.5.5/1.2.1")), (_Coord.parse("3.1.4/1.5.9"), _Coord.parse("3.1.4/1.5.9/2.1.1.1.1"))]
+    rng = _random.Random(23)
+    for _ in range(40):
+        a = _Coord(rng.randint(1, 9) for _ in range(len(_DIM_NAMES)))
+        dims = rng.sample(range(len(_DIM_NAMES)), rng.randint(1, 4))
+        b = _Coord(v + rng.randint(1, 5) if d in dims else v for d, v in enumerate(a))
+        pairs.append((a, b))
+    return pairs
+
+
+def exercise_2_3(locality) -> dict:
+    """locality(home, c) -> (hamming distance, tier), written from the rules, checked against the library."""
+    name = "2.3"
+    counts: dict[str, int] = {}
+    pairs = _pairs_2_3()
+    for home, c in pairs:
+        got = _call(name, locality, home, c)
+        if not (isinstance(got, tuple) and len(got) == 2):
+            _fail(name, f"locality({home.short()}, {c.short()}) returned {got!r}; return a pair "
+                        "(hamming distance, tier) such as (1, 'L1')")
+        ham, tier_got = got
+        differing = [_DIM_NAMES[d] for d in range(len(_DIM_NAMES)) if home[d] != c[d]]
+        if ham != _hamming(home, c):
+            _fail(name, f"for home {home} and {c} you returned hamming distance {ham!r}; they differ in "
+                        f"{_hamming(home, c)} dimension(s): {', '.join(differing) or 'none'}",
+                  hint="hamming = how many dimensions differ, whatever the size of each difference")
+        want = _tier(home, c)
+        if tier_got != want:
+            top = _highest_dim(home, c)
+            why = "they are the same cell" if top < 0 else \
+                f"the highest differing dimension is {top} ({_DIM_NAMES[top]})"
+            _fail(name, f"for home {home} and {c} you returned tier {tier_got!r}, expected {want!r}: {why}",
+                  hint="the tier depends on the OUTERMOST dimension that differs: 0-2 L1, 3-4 L2, "
+                       "5-7 L3, 8-9 DRAM, 10 remote; dimension 0 is the first written number")
+        counts[want] = counts.get(want, 0) + 1
+    tiers = {t: counts[t] for t in ("L1", "L2", "L3", "DRAM", "remote") if t in counts}
+    _ok(name, f"{len(pairs)} coordinate pairs agree with vt.hamming and vt.tier "
+              f"({', '.join(f'{k} {v}' for k, v in tiers.items())})")
+    return {"pairs": len(pairs), "tiers": tiers}
+
+
+# -- 04 S-pipe ----------------------------------------------------------------------------------
+
+from . import ppt_study as _ppt_study  # noqa: E402  (imported here: this block is appended)
+from .config import REALISTIC as _REALISTIC_04  # noqa: E402
+
+EXERCISE_4_1_SCROLLS = (1, 3, 5, 1, 3, 5, 2, 4, 2, 4, 1, 2)   # gathers of n.1.1, in this order
+EXERCISE_4_1_GEOMETRY = {"sets": 2, "ways": 2}
+EXERCISE_4_2_BUDGET = {"entries": 8, "page_scrolls": 64, "hit_rate": 0.90}
+EXERCISE_4_3_N = 32                                            # elements the stream loop sums
+
+
+def _run_cold_04(name: str, program, cells, config, **geometry) -> Trace:
+    try:
+        return _ppt_study.run_cold(program, cells, config, **geometry)
+    except VtpuError as e:
+        raise ExerciseFailed(f"exercise {name}: the run failed:\n{e}") from None
+
+
+def exercise_4_1(predict) -> dict:
+    """Predict the hit rate and the 3C miss split of a gather pattern on a 2-set x 2-way PPT."""
+    name = "4.1"
+    got = _call(name, predict)
+    keys = ("hit_rate", "compulsory", "capacity", "conflict")
+    if not isinstance(got, dict) or set(got) != set(keys):
+        _fail(name, f"return a dict with exactly the keys {keys}, got {got!r}")
+    outcomes = _ppt_study.classify(_ppt_study.scrolls(*EXERCISE_4_1_SCROLLS), **EXERCISE_4_1_GEOMETRY)
+    n, hits = len(outcomes), outcomes.count("hit")
+    measured = {"hit_rate": hits / n, **{k: outcomes.count(k) for k in keys[1:]}}
+    try:
+        rate = float(got["hit_rate"])
+    except (TypeError, ValueError):
+        _fail(name, f"hit_rate should be a number between 0 and 1, got {got['hit_rate']!r}")
+    if abs(rate - measured["hit_rate"]) > 0.005:
+        _fail(name, f"you predicted a hit rate of {rate:.3f}, the PPT measured {measured['hit_rate']:.3f} "
+                    f"({hits} hits in {n} gathers)",
+              hint="walk the pattern one gather at a time: the set is the scroll mod 2 (odd scrolls share "
+                   "one set), and each set keeps only its 2 most recently used pages")
+    wrong = [k for k in keys[1:] if got[k] != measured[k]]
+    if wrong:
+        hint = ("compulsory = the first touch of a page: count the distinct scrolls" if "compulsory" in wrong
+                else "a re-miss is capacity if a fully associative LRU PPT of the same 4 entries would also "
+                     "have missed (4 other pages touched since the last use), conflict if it would have hit")
+        _fail(name, "right hit rate, wrong miss split: " +
+              ", ".join(f"you said {got[k]!r} {k}, the PPT counted {measured[k]}" for k in wrong), hint=hint)
+    _ok(name, f"hit rate {measured['hit_rate']:.3f} ({hits}/{n}); misses: {measured['compulsory']} compulsory, "
+              f"{measured['capacity']} capacity, {measured['conflict']} conflict")
+    return measured
+
+
+def exercise_4_2(choose_geometry) -> dict:
+    """Choose a PPT geometry and page size within the budget that gets the three-stream loop to >= 90 %."""
+    name = "4.2"
+    got = _call(name, choose_geometry)
+    keys = ("ppt_sets", "ppt_ways", "page_scrolls")
+    if not isinstance(got, dict) or set(got) != set(keys):
+        _fail(name, f"return a dict with exactly the keys {keys}, got {got!r}")
+    if not all(isinstance(got[k], int) and not isinstance(got[k], bool) and got[k] >= 1 for k in keys):
+        _fail(name, f"sets, ways and page_scrolls must be whole numbers >= 1, got {got!r}")
+    budget = EXERCISE_4_2_BUDGET
+    entries = got["ppt_sets"] * got["ppt_ways"]
+    if entries > budget["entries"]:
+        _fail(name, f"{got['ppt_sets']} sets x {got['ppt_ways']} ways = {entries} entries, over the budget "
+                    f"of {budget['entries']}", hint="a bigger PPT costs area and power; make the pages work harder")
+    if got["page_scrolls"] > budget["page_scrolls"]:
+        _fail(name, f"page_scrolls = {got['page_scrolls']} is over the budget of {budget['page_scrolls']}")
+    trace = _run_cold_04(name, _ppt_study.streams_program(), None, "seed", **got)
+    p = trace.counters().ppt
+    if p.hit_rate < budget["hit_rate"]:
+        if p.capacity + p.conflict > p.compulsory:
+            hint = ("most misses are pages evicting each other: with these coordinates the set is the page "
+                    "number mod the number of sets, so a[i], b[i] and c[i] always land in the same set -- "
+                    "that set needs a way for each stream")
+        else:
+            hint = ("most misses are first touches: each stream misses once per page, i.e. once every B/s "
+                    "gathers for pages of B scrolls and a stride of s = 2 scrolls -- use bigger pages")
+        _fail(name, f"hit rate {p.hit_rate:.1%} ({p.hits}/{p.accesses}), below {budget['hit_rate']:.0%}; misses: "
+                    f"{p.compulsory} compulsory, {p.capacity} capacity, {p.conflict} conflict", hint=hint)
+    sets = f"{got['ppt_sets']} set{'s' if got['ppt_sets'] != 1 else ''}"
+    _ok(name, f"{sets} x {got['ppt_ways']} ways, pages of {got['page_scrolls']} scrolls: hit rate "
+              f"{p.hit_rate:.1%} ({p.hits}/{p.accesses}), {p.compulsory} compulsory misses, "
+              f"{p.capacity + p.conflict} evictions that cost a miss")
+    return {"hit_rate": p.hit_rate, "compulsory": p.compulsory, "capacity": p.capacity, "conflict": p.conflict}
+
+
+def exercise_4_3(make_program) -> dict:
+    """Add prefetches to the stream loop: at most 10 % of its ppt-miss stall cycles under ``realistic``."""
+    name = "4.3"
+    prog = _program(name, _call(name, make_program))
+    if prog.preload:
+        _fail(name, "the program has .mem lines; they write through the PPT and would warm it for you",
+              hint="remove them: the checker fills x[0..31] in memory itself, behind the PPT's back")
+    n = EXERCISE_4_3_N
+    base = _ppt_study.prefetch_study(n, [None])[0]
+    trace = _run_cold_04(name, prog, _ppt_study.stream_cells(n), "realistic")
+    _expect_r(name, trace, "r0", base.result)
+    c = trace.counters()
+    p, stalls, limit = c.ppt, c.stalls["ppt-miss"], base.ppt_miss_stalls // 10
+    if p.prefetches == 0:
+        _fail(name, "the program has no prefetch ops", hint="prefetch pX installs pX's page without waiting")
+    if stalls > limit:
+        if p.late_hits:
+            fill = _REALISTIC_04.ppt_miss_penalty_cycles + _REALISTIC_04.latency_cycles["gather"]
+            hint = (f"{p.late_hits} gathers found their page still on its way: a page takes {fill} cycles to "
+                    "arrive and an iteration about 4, so prefetch further ahead")
+        else:
+            hint = (f"{p.misses} gathers still missed: the elements before your prefetch distance are never "
+                    "prefetched -- prefetch them before the loop, or start the prefetch pointer closer")
+        _fail(name, f"{stalls} ppt-miss stall cycles; the goal is at most {limit} (10 % of the "
+                    f"{base.ppt_miss_stalls} the loop stalls without prefetches)", hint=hint)
+    accuracy = p.prefetch_used / p.prefetch_installs if p.prefetch_installs else 0.0
+    coverage = p.prefetch_used / (p.prefetch_used + p.misses) if p.prefetch_used + p.misses else 0.0
+    _ok(name, f"ppt-miss stalls {base.ppt_miss_stalls} -> {stalls} cycles, {base.cycles} -> {c.cycles} cycles; "
+              f"accuracy {accuracy:.0%}, coverage {coverage:.0%}, {p.late_hits} late")
+    return {"cycles": c.cycles, "ppt_miss_stalls": stalls, "baseline_stalls": base.ppt_miss_stalls,
+            "accuracy": accuracy, "coverage": coverage, "late_hits": p.late_hits}
