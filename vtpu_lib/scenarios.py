@@ -105,3 +105,64 @@ def tree_allreduce(n: int) -> str:
             lines += [f"- | - | send m1, s{k}" for k in kids]
         out.append("\n".join(lines) + "\n")
     return "".join(out)
+
+
+def original_routing_choice(temperature: float) -> float:
+    """What the original vTPU's fuzzy routing returned: it scored every message by
+    exp(-distance / T), *sorted* by score and took the first -- always the nearest, whatever T."""
+    import math
+    from .coord import hamming
+    receiver = Coord.parse("1.1.1")
+    scored = sorted(((math.exp(-hamming(Coord.parse(home), receiver) / temperature), value)
+                     for _, home, value in ROUTING_SENDERS), reverse=True)
+    return scored[0][1]
+
+
+# -- Alice and Bob with a real message ---------------------------------------------------------
+
+ALICE_BOB_MESSAGES = """\
+# Alice computes q*k*v = 42 and SENDS it; Bob RECEIVES it and writes 42 + 42 = 84.
+.mem 1.1.1 3    # q
+.mem 2.1.1 7    # k
+.mem 3.1.1 2    # v
+.sentron alice id=0 home=1.1.1
+.set p0 1.1.1
+.set p1 2.1.1
+.set p2 3.1.1
+.set p3 4.1.1
+-              | gather r0, p0  | -
+-              | gather r1, p1  | -
+mul r3, r0, r1 | gather r2, p2  | -
+mul r4, r3, r2 | -              | -
+-              | scatter p3, r4 | pack m0, r4
+-              | -              | send m0, bob
+.sentron bob id=1 home=2.1.1
+.set p0 5.1.1
+-              | -              | recv r0, alice
+add r1, r0, r0 | -              | -
+-              | scatter p0, r1 | -
+"""
+
+
+# -- SMT: two threads on one core, or one core each ---------------------------------------------
+
+def smt_pair(first: str = "dense", second: str = "sparse", n: int = 16, same_core: bool = True) -> str:
+    """Two sentrons with ``n`` SIWs of independent work each, as threads of one core
+    (sharing its D, S and C pipes) or on two cores. ``dense`` work uses only the D pipe,
+    ``sparse`` only the S pipe, ``mixed`` both."""
+    bodies = {
+        "dense": "add r{k}, r{k}, r15 | - | -\n",
+        "sparse": "- | index p{j}, p{j}, 0, #{s} | -\n",
+        "mixed": "add r{k}, r{k}, r15 | index p{j}, p{j}, 0, #{s} | -\n",
+    }
+    out = []
+    for i, kind in enumerate((first, second)):
+        if kind not in bodies:
+            raise ValueError(f"kind must be one of {sorted(bodies)}, not {kind!r}")
+        core = 0 if same_core else i
+        lines = [f".sentron t{i} id={i} core={core} thread={i if same_core else 0}", ".set r15 1"]
+        # cycle through registers so that no SIW depends on the previous one
+        lines += [bodies[kind].format(k=k % 8, j=k % 4, s=1 if (k // 4) % 2 == 0 else -1).rstrip("\n")
+                  for k in range(n)]
+        out.append("\n".join(lines) + "\n")
+    return "".join(out)
