@@ -53,6 +53,12 @@ def broadcast(value: float = 100.0, receivers: int = 4, radius: int = 1) -> str:
 ROUTING_SENDERS = (("exact", "1.1.1", 100.0), ("near", "1.1.1/2.1.1", 200.0), ("far", "2.2.2/2.2.1", 300.0))
 
 
+def routing_distances() -> dict[float, int]:
+    """Hamming distance from each routing sender's home to the receiver's (1.1.1), by value."""
+    from .coord import hamming
+    return {value: hamming(Coord.parse(home), Coord.parse("1.1.1")) for _, home, value in ROUTING_SENDERS}
+
+
 def temperature_routing(temperature: float) -> str:
     """Three senders at hamming 0, 1 and 5 from the receiver send 100, 200, 300; the receiver
     sets its temperature and takes one message with ``recv r1, any``."""

@@ -200,7 +200,7 @@ def fleet_timeline(trace, sentrons=None, ax=None, title: str = "", arrows: bool 
     it was sent to the receiver's C row in the cycle it was received."""
     names = [s.name for s in trace.sentrons] if sentrons is None else list(sentrons)
     end = max(1, trace.counters().cycles + min(s.start_cycle or 0 for s in trace.sentrons))
-    ax = _axes(ax, (max(7.0, min(16.0, 0.45 * end + 3)), 0.35 + 0.75 * len(names)))
+    ax = _axes(ax, (max(7.0, min(16.0, 0.45 * end + 3)), 0.8 + 1.0 * len(names)))
     gap = 0.6
     base = {}
     for k, name in enumerate(names):
@@ -232,6 +232,23 @@ def fleet_timeline(trace, sentrons=None, ax=None, title: str = "", arrows: bool 
     handles += [Patch(facecolor=NOP_COLOUR, label="empty slot (NOP)")]
     handles += [Patch(facecolor=STALL_COLOURS[r], label=f"stall: {r}") for r in reasons]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def choice_histogram(counts: dict, ax=None, title: str = "", labels=None):
+    """Bars of how often each message value was taken (``scenarios.temperature_choices``)."""
+    ax = _axes(ax, (5.5, 3.2))
+    keys = list(counts)
+    total = sum(counts.values()) or 1
+    colours = ["#009E73", "#E69F00", "#CC79A7", "#0072B2"]
+    bars = ax.bar([str(labels[k]) if labels else f"{k:g}" for k in keys], [counts[k] for k in keys],
+                  color=colours[:len(keys)])
+    ax.bar_label(bars, labels=[f"{100 * counts[k] / total:.1f}%" for k in keys], fontsize=8, padding=2)
+    ax.set_ylim(0, total * 1.12)
+    ax.set_ylabel(f"times taken (of {total} runs)")
+    ax.set_xlabel("message taken by recv any")
     if title:
         ax.set_title(title)
     return ax

@@ -194,3 +194,40 @@ class StepThrough:
     def _ipython_display_(self):
         display(self.widget)
         self._show()
+
+
+class TemperatureExplorer:
+    """A temperature slider over the routing scenario (senders at hamming 0, 1 and 5): each
+    move re-runs it ``runs`` times with different seeds and plots which message was taken.
+    ``explorer.compute(T)`` is the computation behind the slider."""
+
+    def __init__(self, runs: int = 1000, temperature: float = 1.0, seed: int = 0):
+        from . import scenarios
+        self._scenarios = scenarios
+        self.runs, self.seed = runs, seed
+        self.slider = W.FloatSlider(value=temperature, min=0.0, max=10.0, step=0.25, description="T",
+                                    continuous_update=False)
+        self.output = W.Output()
+        self.counts: dict | None = None
+        self.slider.observe(lambda change: self.run(), names="value")
+        self.widget = W.VBox([self.slider, self.output])
+        self.widget.add_class("vtpu-temperature")
+
+    def compute(self, temperature: float | None = None) -> dict:
+        t = self.slider.value if temperature is None else temperature
+        return self._scenarios.temperature_choices(t, self.runs, self.seed)
+
+    def run(self) -> dict:
+        self.counts = self.compute()
+        labels = {v: f"{v:g} (hamming {h})" for v, h in self._scenarios.routing_distances().items()}
+        with self.output:
+            clear_output(wait=True)
+            viz.choice_histogram(self.counts, title=f"T = {self.slider.value:g}: which message recv any takes",
+                                 labels=labels)
+            plt.tight_layout()
+            plt.show()
+        return self.counts
+
+    def _ipython_display_(self):
+        display(self.widget)
+        self.run()
