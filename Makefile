@@ -38,6 +38,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/sim_speed.py
+	$(PY) bench/fleet_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

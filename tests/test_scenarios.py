@@ -73,3 +73,22 @@ def test_allreduce_takes_longer_when_messages_cost_hops():
     seed_cycles = run(sc.tree_allreduce(64)).counters().cycles
     real_cycles = run(sc.tree_allreduce(64), "realistic").counters().cycles
     assert real_cycles > seed_cycles
+
+
+def test_the_originals_routing_rule_ignores_temperature():
+    assert {sc.original_routing_choice(t) for t in (0.01, 0.5, 2.0, 50.0)} == {100.0}
+
+
+@pytest.mark.parametrize("a, b, smt_cycles, busy", [("dense", "sparse", 16, 0), ("dense", "dense", 32, 31)])
+def test_smt_speedup_depends_on_the_mix_of_pipes(a, b, smt_cycles, busy):
+    c = run(sc.smt_pair(a, b, same_core=True)).counters()
+    assert (c.cycles, c.stalls["pipe-busy"]) == (smt_cycles, busy)
+    assert run(sc.smt_pair(a, b, same_core=False)).counters().cycles == 16
+
+
+def test_alice_bob_with_messages_writes_84_and_bob_waits_for_alice():
+    t = run(sc.ALICE_BOB_MESSAGES)
+    assert t.memory[vt.Coord.parse("5.1.1")] == 84.0
+    assert t.counters("bob").stalls["recv-wait"] == 6
+    (msg,) = t.messages()
+    assert (msg.values, msg.recv_cycle) == ((42.0,), 6)

@@ -51,3 +51,11 @@ def test_step_through_goes_forward_and_back_to_identical_states():
     assert first.startswith("cycle 1") and second.startswith("cycle 2")
     assert st.back(draw=False) == first
     assert st.forward(draw=False) == second
+
+
+def test_temperature_slider_computes_the_choice_histogram():
+    from vtpu_lib.widgets import TemperatureExplorer
+    ex = TemperatureExplorer(runs=200, temperature=0.0)
+    assert ex.compute() == {100.0: 200, 200.0: 0, 300.0: 0}
+    hot = ex.compute(10.0)
+    assert sum(hot.values()) == 200 and hot[300.0] > 0
