@@ -4,6 +4,7 @@ import pytest
 
 import vtpu_lib as vt
 from vtpu_lib import micro, programs
+from vtpu_lib import scenarios as sc
 
 PAIRS = programs.ORIGINAL_PAIRS
 
@@ -71,15 +72,8 @@ def test_dot_product_builders_compute_the_dot_product_for_other_vectors(pairs, v
 
 def alice_and_bob_with_host_copy(config="seed"):
     """The original's scenario: Alice runs, host code copies her 42 into Bob's r0, Bob runs."""
-    m = vt.Machine(config)
-    m.load(programs.load("alice"))
-    m.load(programs.load("bob"), start=False)
-    m.run()
-    m.set_register("bob", "r0", m.host_read("4.1.1"))   # the host's gather of 42
-    m.start("bob")
-    m.run()
-    final = m.host_read("5.1.1")                         # the final host gather
-    return m, final
+    m = sc.alice_bob_host_copy(config)
+    return m, m.memory.read(vt.Coord.parse("5.1.1"))
 
 
 def test_alice_computes_42_in_6_siws_9_ops_at_1_5_ops_per_cycle_and_50_percent_utilization():

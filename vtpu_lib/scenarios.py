@@ -172,3 +172,27 @@ def smt_pair(first: str = "dense", second: str = "sparse", n: int = 16, same_cor
                   for k in range(n)]
         out.append("\n".join(lines) + "\n")
     return "".join(out)
+
+
+def alice_bob_host_copy(config="seed", alice_repeats: int = 1):
+    """The original's Alice/Bob run exactly: the host seeds memory through the PPT (``.mem``),
+    Alice runs (her SIWs ``alice_repeats`` times), host code copies her 42 from 4.1.1 into Bob's
+    r0, Bob runs, and the host reads his 84 from 5.1.1. Returns the :class:`Machine` after the run;
+    ``machine.trace()`` has every event (11 PPT translations for one repeat)."""
+    import dataclasses
+
+    from . import programs
+    if alice_repeats < 1:
+        raise ValueError(f"alice_repeats = {alice_repeats} must be >= 1")
+    alice = programs.load("alice")
+    code = alice.sentrons[0]
+    code = dataclasses.replace(code, siws=code.siws * alice_repeats, lines=code.lines * alice_repeats)
+    m = Machine(config)
+    m.load(dataclasses.replace(alice, sentrons=(code,)))
+    m.load(programs.load("bob"), start=False)
+    m.run()
+    m.set_register("bob", "r0", m.host_read("4.1.1"))   # the host's gather of 42
+    m.start("bob")
+    m.run()
+    m.host_read("5.1.1")                                 # the host's final gather of 84
+    return m
