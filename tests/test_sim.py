@@ -157,17 +157,6 @@ def test_send_to_a_sentron_that_does_not_exist_is_an_error():
         run("- | - | pack m0, r1\n- | - | send m0, nobody")
 
 
-def test_barrier_of_four_releases_all_in_the_same_cycle():
-    sections = []
-    for i in range(4):
-        sections.append(f".sentron s{i} id={i}\n" + "- | - | -\n" * i + "- | - | bar 7, 4\n")
-    t = run("".join(sections))
-    release = {e[1]: e[0] for e in t.events if e[2] == "issue" and t.info(e[1]).code.siws[e[3]].c is not None}
-    assert len(set(release.values())) == 1                   # one cycle for all four
-    assert release[0] == 4                                    # the 4th arrives at cycle 3
-    assert t.counters("s0").stalls["barrier-wait"] == 4
-
-
 def test_barrier_counts_that_disagree_are_an_error():
     text = ".sentron a id=0\n- | - | bar 1, 2\n.sentron b id=1\n- | - | bar 1, 3\n"
     with pytest.raises(vt.SimError, match="count"):

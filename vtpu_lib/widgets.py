@@ -70,7 +70,24 @@ def _draw(result: RunResult, title: str = "") -> None:
         plt.show()
 
 
-class ProgramEditor:
+class _RunWidget:
+    """What the editor and the explorer share: draw a run into their Output, show on display."""
+
+    output: W.Output
+    title: str
+    widget: W.Widget
+
+    def _render(self, result: RunResult) -> None:
+        with self.output:
+            clear_output(wait=True)
+            _draw(result, self.title)
+
+    def _ipython_display_(self):
+        display(self.widget)
+        self.run()
+
+
+class ProgramEditor(_RunWidget):
     """A program in a text box, mode and preset menus, a Run button; shows counters, the slot
     timeline, or the assembler's error with its caret. ``editor.run()`` is the Run button."""
 
@@ -93,17 +110,11 @@ class ProgramEditor:
         checked notebook cells: nbval cannot follow output sent to a widget)."""
         self.result = run_program(self.textarea.value, self.mode.value, self.preset.value)
         if draw:
-            with self.output:
-                clear_output(wait=True)
-                _draw(self.result, self.title)
+            self._render(self.result)
         return self.result
 
-    def _ipython_display_(self):
-        display(self.widget)
-        self.run()
 
-
-class LatencyExplorer:
+class LatencyExplorer(_RunWidget):
     """Sliders for latencies and PPT geometry; moving one re-runs the program and re-plots.
     ``explorer.run(mul=5)`` does what moving the mul slider to 5 does."""
 
@@ -149,14 +160,8 @@ class LatencyExplorer:
         finally:
             self._quiet = False
         self.result = self.compute()
-        with self.output:
-            clear_output(wait=True)
-            _draw(self.result, self.title)
+        self._render(self.result)
         return self.result
-
-    def _ipython_display_(self):
-        display(self.widget)
-        self.run()
 
 
 class StepThrough:
