@@ -45,6 +45,10 @@ class Message:
 class SentronState:
     """The mutable state of one sentron during a run (the run returns an immutable Trace)."""
 
+    # slots: the run loop touches these attributes every cycle
+    __slots__ = ("code", "id", "name", "home", "core", "thread", "regs", "ready", "why", "pc", "state",
+                 "temperature", "inbox", "start_cycle", "retire_cycle", "wait_for", "compiled", "source")
+
     def __init__(self, code: SentronCode, core: int):
         self.code = code
         self.id, self.name, self.home = code.id, code.name, code.home

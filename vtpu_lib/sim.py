@@ -283,13 +283,11 @@ class Machine:
         it used plus ``_ISSUED`` (so that a SIW of three NOPs still counts as issued)."""
         cs = s.compiled[s.pc]
         ready, events = s.ready, self.events
-        for i in cs.srcs:  # the scoreboard: every source must have landed
+        # the scoreboard: every source must have landed, and no older write to a destination
+        # may still be pending (write-after-write); the stall takes that register's reason
+        for i in cs.waits:
             if ready[i] > t:
                 events.append((t, s.id, "stall", s.pc, s.why[i]))
-                return 0
-        for i in cs.dsts:  # ... and no older write to a destination may be pending (WAW)
-            if ready[i] > t:
-                events.append((t, s.id, "stall", s.pc, DEP))
                 return 0
         R, why = s.regs, s.why
         mask = 0
@@ -308,9 +306,11 @@ class Machine:
             pending = [] if cs.buffered else None
             for kind, fn, dst, lat, bit in cs.slots:
                 if kind == VALUE:
-                    value, when, reason = fn(), t + lat, DEP
+                    value = fn()
+                    ready[dst] = t + lat
+                    why[dst] = DEP
                 elif kind == TIMED:
-                    value, when, reason = fn(t)
+                    value, ready[dst], why[dst] = fn(t)
                 else:
                     if fn(t):
                         mask |= bit
@@ -320,8 +320,6 @@ class Machine:
                     R[dst] = value
                 else:
                     pending.append((dst, value))
-                ready[dst] = when
-                why[dst] = reason
         except Fault as f:
             raise SimError(f.message, cycle=t, sentron=s.label, pc=s.pc,
                            instr=self._where(s, s.pc), hint=f.hint) from None
