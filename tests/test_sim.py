@@ -216,3 +216,12 @@ def test_a_sentron_with_no_siws_retires_at_once():
 def test_a_siw_of_three_nops_issues_and_the_sentron_retires():
     t = run("- | - | -\n")
     assert t.counters().siws == 1 and t.counters().ops == 0 and t.sentrons[0].state == "retired"
+
+
+def test_a_run_without_an_event_log_refuses_to_count_instead_of_reporting_zeros():
+    m = vt.Machine("seed", record=False)
+    m.load(vt.assemble(".set r1 2\nadd r2, r1, r1 | - | -"))
+    trace = m.run()
+    assert trace.sentrons[0].registers["r2"] == 4.0
+    with pytest.raises(vt.VtpuError, match="kept no event log"):
+        trace.counters()

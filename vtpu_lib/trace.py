@@ -142,13 +142,14 @@ class Trace:
     config_name: str = "seed"
     mode: str = "vliw"
     cycle: int = 0
+    recorded: bool = True   # False: Machine(record=False) kept no event log
 
     @classmethod
     def from_machine(cls, m) -> "Trace":
         infos = tuple(SentronInfo(s.id, s.name, s.home, s.core, s.thread, s.code, s.start_cycle,
                                   s.retire_cycle, s.state, s.registers())
                       for s in m.sentrons.values())
-        return cls(tuple(m.events), infos, m.memory.cells(), m.config.name, m.mode, m.cycle)
+        return cls(tuple(m.events), infos, m.memory.cells(), m.config.name, m.mode, m.cycle, m.record)
 
     def info(self, who: int | str) -> SentronInfo:
         for s in self.sentrons:
@@ -164,6 +165,10 @@ class Trace:
 
     def counters(self, sentron: int | str | None = None) -> Counters:
         """Counters for one sentron, or for the whole machine (including host PPT accesses)."""
+        if not self.recorded:
+            from .errors import VtpuError
+            raise VtpuError("this run kept no event log (Machine(record=False)), so nothing can be counted",
+                            hint="run with record=True (the default) to get counters")
         only = None if sentron is None else self.info(sentron).id
         infos = self.sentrons if only is None else (self.info(only),)
         codes = {s.id: s.code for s in self.sentrons}
