@@ -13,6 +13,7 @@ default, or ``slot_order``), each seeing the previous slot's writes, like microv
 
 from __future__ import annotations
 
+import gc
 import random
 
 from .config import MachineConfig, get_config
@@ -161,6 +162,17 @@ class Machine(MessageNetwork):
 
         ``until``: stop cleanly before cycle ``until`` (for stepping); the run can be resumed.
         """
+        # The event log is a long list of small tuples: the cyclic garbage collector would walk
+        # it again and again while it grows. Nothing in a run makes reference cycles, so pause it.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(max_cycles, until)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self, max_cycles: int | None, until: int | None):
         limit = self.cycle + (self.max_cycles if max_cycles is None else max_cycles)
         live = [s for s in self.sentrons.values() if s.state in (RUNNING, WAITING)]
         end = t = self.cycle
