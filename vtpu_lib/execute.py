@@ -45,9 +45,8 @@ class Slot(NamedTuple):
 
 
 class Compiled(NamedTuple):
-    srcs: tuple     # registers that must be ready before issue
-    dsts: tuple     # registers written (a pending write to any of them also stalls: WAW)
-    waits: tuple    # srcs + dsts without repeats: what the scoreboard checks
+    waits: tuple    # what the scoreboard checks: every source must be ready, and no destination
+                    # may have a pending write (write-after-write)
     pipes: int      # bit mask of the pipes this SIW occupies
     block: object   # None or fn(t) -> bool: can the blocking C op complete now?
     block_reason: str
@@ -85,9 +84,7 @@ def compile_siw(siw: SIW, s: SentronState, m: "Machine", order: str) -> Compiled
             block, block_reason = (lambda t, src=instr.args[1]: m.has_message(s, src, t)), RECV_WAIT
         elif instr.op == "bar":
             block, block_reason = (lambda t, a=instr.args: m.barrier_open(s, a[0], a[1], t)), BAR_WAIT
-    waits = tuple(dict.fromkeys(srcs + dsts))
-    return Compiled(tuple(dict.fromkeys(srcs)), tuple(dsts), waits, pipes, block, block_reason, tuple(slots),
-                    buffered)
+    return Compiled(tuple(dict.fromkeys(srcs + dsts)), pipes, block, block_reason, tuple(slots), buffered)
 
 
 def _executor(instr: Instr, s: SentronState, m: "Machine", R: list):
