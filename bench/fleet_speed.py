@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from vtpu_lib import scenarios
-from vtpu_lib.asm import assemble
-from vtpu_lib.sim import Machine
+from vtpu_lib.course import scenarios
+from vtpu_lib.machine import Machine
 
 
 def measure(program, config: str, repeat: int):
@@ -37,8 +36,8 @@ def main() -> None:
     print(f"{n}-sentron fleet, reference interpreter, best of {args.repeat}")
     print(f"{'workload':<20}{'preset':<11}{'cycles':>7}{'sentron-cycles':>16}{'SIWs':>7}{'seconds':>9}"
           f"{'cycles/s':>10}{'sentron-cycles/s':>18}{'SIWs/s':>10}")
-    for name, text in [("neighbour exchange", scenarios.ring_exchange(n)), ("tree all-reduce", scenarios.tree_allreduce(n))]:
-        program = assemble(text, file=f"{name}.siw")
+    for name, program in [("neighbour exchange", scenarios.ring_exchange(n)),
+                          ("tree all-reduce", scenarios.tree_allreduce(n))]:
         for config in ("seed", "realistic"):
             secs, trace = measure(program, config, args.repeat)
             c = trace.counters()

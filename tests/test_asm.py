@@ -409,17 +409,22 @@ def coord_text(draw):
     return "/".join(".".join(g) for g in groups if g)
 
 
+# Whole-number operands that mean something on the machine (the assembler rejects the rest).
+INT_RANGES = {("bar", "id"): (0, 999), ("bar", "count"): (1, 999), ("unpack", "lane"): (0, 3),
+              ("index", "k"): (-2047, 2047), ("beacon", "radius"): (0, 11)}
+
+
 @st.composite
-def operand_text(draw, kind: str, writes: bool, written: set):
+def operand_text(draw, kind: str, writes: bool, written: set, op: str = "", name: str = ""):
     exclude = written if writes else frozenset()
     if kind in ("r", "p", "m", "rm"):
         text = draw(reg_text(kind, exclude))
     elif kind == "ri":
         text = draw(st.one_of(reg_text("r", exclude), NUMBER_TEXT.map(lambda t: "#" + t)))
-    elif kind == "imm":
-        text = "#" + draw(NUMBER_TEXT)
+    elif kind == "imm":  # temp: a temperature >= 0
+        text = "#" + draw(NUMBER_TEXT.filter(lambda t: float(t) >= 0) if op == "temp" else NUMBER_TEXT)
     elif kind == "int":
-        text = draw(st.sampled_from(["", "#"])) + str(draw(st.integers(-99, 999)))
+        text = draw(st.sampled_from(["", "#"])) + str(draw(st.integers(*INT_RANGES[op, name])))
     elif kind == "dim":
         text = draw(st.one_of(st.integers(0, 10).map(str), st.sampled_from(DIM_NAMES)))
     elif kind in ("sentron", "src"):
@@ -442,7 +447,7 @@ def slot_text(draw, pipe, written: set):
         return choice
     spec = OPS[choice]
     n = draw(st.integers(spec.min_operands or spec.max_operands, spec.max_operands))
-    args = [draw(operand_text(o.kind, o.writes, written)) for o in spec.operands[:n]]
+    args = [draw(operand_text(o.kind, o.writes, written, choice, o.name)) for o in spec.operands[:n]]
     op = draw(st.sampled_from([choice, choice.upper()]))
     return op + (" " + draw(SEP).join(args) if args else "")
 

@@ -4,7 +4,8 @@ with plausible wrong ones."""
 import pytest
 
 import vtpu_lib as vt
-from vtpu_lib import check
+from vtpu_lib.course import check
+from vtpu_lib.isa import EventKind
 
 WALK = '''
 .set p0 1.1.1
@@ -73,7 +74,7 @@ def test_2_1_rejects_mem_lines_because_the_checker_fills_memory():
 
 def test_2_2_measures_the_readable_cycle_and_total_cycles_against_a_plain_run():
     trace = vt.run(vt.assemble(check.PROGRAM_2_2), "realistic")
-    fma_issue = next(t for t, _, kind, pc, _ in trace.events if kind == "issue" and pc == 4)
+    fma_issue = next(e.cycle for e in trace.events(EventKind.ISSUE) if e.pc == 4)
     ready = fma_issue + vt.REALISTIC.latency_cycles["fma"]
     result = check.exercise_2_2(lambda: (ready, trace.counters().cycles))
     assert (result["issued"], result["ready"], result["cycles"]) == (fma_issue, ready, trace.counters().cycles)

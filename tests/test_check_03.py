@@ -2,7 +2,7 @@
 
 import pytest
 
-from vtpu_lib import check
+from vtpu_lib.course import check
 
 CHAIN = "mov r0, r1 | - | -\n" + "".join(f"mul r0, r0, r{i} | - | -\n" for i in range(2, 9))
 

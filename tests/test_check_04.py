@@ -2,8 +2,8 @@
 
 import pytest
 
-from vtpu_lib import check
-from vtpu_lib import ppt_study as ps
+from vtpu_lib.course import check
+from vtpu_lib.course import ppt_study as ps
 
 RIGHT_4_1 = {"hit_rate": 3 / 12, "compulsory": 5, "capacity": 1, "conflict": 3}
 
@@ -36,9 +36,10 @@ def test_an_unsolved_exercise_is_incomplete_not_failed(checker):
 # -- 4.1 ----------------------------------------------------------------------------------------
 
 def test_4_1_accepts_the_measured_prediction_and_returns_it(capsys):
-    assert check.exercise_4_1(lambda: dict(RIGHT_4_1)) == RIGHT_4_1
-    assert "exercise 4.1 passed: hit rate 0.250 (3/12); misses: 5 compulsory, 1 capacity, 3 conflict" \
-        in capsys.readouterr().out
+    got = check.exercise_4_1(lambda: dict(RIGHT_4_1))
+    assert got == RIGHT_4_1 and dict(got) == RIGHT_4_1
+    assert repr(got) == "exercise 4.1 passed: hit rate 0.250 (3/12); misses: 5 compulsory, 1 capacity, 3 conflict"
+    assert capsys.readouterr().out == ""                  # the library returns its message, never prints it
 
 
 def test_4_1_rejects_a_hit_rate_that_ignores_the_set_mapping():
@@ -69,11 +70,10 @@ def test_4_1_rejects_a_bare_number():
 
 # -- 4.2 ----------------------------------------------------------------------------------------
 
-def test_4_2_accepts_big_pages_and_a_way_per_stream(capsys):
+def test_4_2_accepts_big_pages_and_a_way_per_stream():
     got = check.exercise_4_2(lambda: {"ppt_sets": 1, "ppt_ways": 4, "page_scrolls": 32})
     assert got == {"hit_rate": 1 - 2 / 32, "compulsory": 12, "capacity": 0, "conflict": 0}
-    assert "exercise 4.2 passed: 1 set x 4 ways, pages of 32 scrolls: hit rate 93.8% (180/192)" \
-        in capsys.readouterr().out
+    assert repr(got).startswith("exercise 4.2 passed: 1 set x 4 ways, pages of 32 scrolls: hit rate 93.8% (180/192)")
 
 
 def test_4_2_rejects_a_direct_mapped_ppt_where_the_three_streams_collide():
@@ -102,10 +102,10 @@ def test_4_2_rejects_answers_outside_the_budget_or_malformed(answer, message):
 
 # -- 4.3 ----------------------------------------------------------------------------------------
 
-def test_4_3_accepts_a_prologue_plus_prefetch_three_ahead(capsys):
+def test_4_3_accepts_a_prologue_plus_prefetch_three_ahead():
     got = check.exercise_4_3(lambda: PROLOGUE_PREFETCH)
     assert got["baseline_stalls"] == 384 and got["ppt_miss_stalls"] <= 38 and got["coverage"] == 1.0
-    assert "exercise 4.3 passed: ppt-miss stalls 384 ->" in capsys.readouterr().out
+    assert str(got).startswith("exercise 4.3 passed: ppt-miss stalls 384 ->")
 
 
 def test_4_3_rejects_prefetches_that_arrive_late():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vtpu_lib import check
+from vtpu_lib.course import check
 
 TWO_MESSAGES = """
 .sentron a id=0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vtpu_lib import check
+from vtpu_lib.course import check
 
 ONLY_ROOT_KNOWS = """
 .sentron s0 id=0

@@ -7,7 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from vtpu_lib import check, programs
+from vtpu_lib import programs
+from vtpu_lib.course import check
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -80,3 +81,34 @@ def test_checker_rejects_a_wrong_prediction_with_the_measured_value():
 def test_checker_reports_an_assembler_error_in_the_answer():
     with pytest.raises(check.ExerciseFailed, match="does not assemble"):
         check.exercise_1_1(lambda: "ad r1, r1, r1 | - | -")
+
+
+def test_a_passed_check_shows_its_message_and_reads_like_the_measurements():
+    passed = check.CheckPassed("9.9", "r0 = 1.0 in 3 cycles", {"cycles": 3})
+    assert repr(passed) == str(passed) == "exercise 9.9 passed: r0 = 1.0 in 3 cycles"
+    assert passed == {"cycles": 3} and passed["cycles"] == 3 and dict(passed) == {"cycles": 3}
+    with pytest.raises(TypeError):
+        passed.measured["cycles"] = 4                       # what was measured stays as measured
+    with pytest.raises(AttributeError):
+        passed.message = "something else"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_every_checker_call_ends_its_cell_so_the_pass_message_is_shown(solution):
+    nb = nbformat.read(solution, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "check.exercise_" in cell.source:
+            last = cell.source.rstrip().splitlines()[-1]
+            assert last.startswith("check.exercise_"), f"{solution.name}: {last!r} hides the pass message"
+            shown = [o for o in cell.outputs if o.output_type == "execute_result"]
+            assert [o.data["text/plain"].split(" passed: ")[0] for o in shown] == \
+                [f"exercise {last[len('check.exercise_'):].split('(')[0].replace('_', '.')}"]
+            assert not [o for o in cell.outputs if o.output_type == "stream"], "checkers never print"
+
+
+def test_the_check_package_exports_only_the_exercises_their_constants_and_result_types():
+    assert not hasattr(check, "Machine") and not hasattr(check, "assemble")   # no star-import leaks
+    public = {name for name in vars(check) if not name.startswith("_")} - {"nb01", "nb02", "nb03", "nb04", "nb05",
+                                                                            "nb06"}
+    assert public == set(check.__all__)
+    assert all(name.startswith("exercise_") or name.isupper() or name[0].isupper() for name in check.__all__)

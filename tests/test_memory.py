@@ -290,7 +290,7 @@ def test_save_failing_at_the_rename_keeps_the_old_file_and_leaves_no_temp_file(s
         raise OSError("disk pulled out mid-rename")
 
     monkeypatch.setattr(vtpu_lib.memory.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk pulled out"):
+    with pytest.raises(PhextFileError, match=f"{path}: cannot write: disk pulled out"):
         Memory({"5.1.1": 1.0}).save(path)
     assert path.read_text(encoding="utf-8") == old
     assert os.listdir(path.parent) == [path.name]

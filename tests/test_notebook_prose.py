@@ -5,7 +5,7 @@ machine changes (a failing test here means: re-read and fix the markdown of that
 """
 
 import vtpu_lib as vt
-from vtpu_lib import ppt_study as ps
+from vtpu_lib.course import ppt_study as ps
 from vtpu_lib import programs
 
 R = vt.REALISTIC

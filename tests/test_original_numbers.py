@@ -3,8 +3,10 @@
 import pytest
 
 import vtpu_lib as vt
-from vtpu_lib import micro, programs
-from vtpu_lib import scenarios as sc
+from vtpu_lib import programs
+from vtpu_lib.course import micro
+from vtpu_lib.course import scenarios as sc
+from vtpu_lib.isa import EventKind
 
 PAIRS = programs.ORIGINAL_PAIRS
 
@@ -70,6 +72,19 @@ def test_dot_product_builders_compute_the_dot_product_for_other_vectors(pairs, v
     assert vt.run(program).registers["r0"] == expected
 
 
+@pytest.mark.parametrize("call, message, hint", [
+    (lambda: programs.dot_product(PAIRS, "fast"), "version must be 'baseline', 'naive' or 'optimized'", "microvtpu_"),
+    (lambda: programs.dot_product(PAIRS * 2, "naive"), "at most 4 pairs, got 8", "'baseline'"),
+    (lambda: programs.dot_product(PAIRS * 2, "baseline"), "at most 7 pairs, got 8", "'naive'"),
+    (lambda: programs.source("alise"), r"no example program 'alise' \(did you mean 'alice'\?\)", "microvtpu_naive"),
+    (lambda: programs.path("nope"), "no example program 'nope'", "alice"),
+])
+def test_example_programs_refuse_bad_requests_with_config_errors_and_hints(call, message, hint):
+    with pytest.raises(vt.ConfigError, match=message) as e:
+        call()
+    assert hint in e.value.hint
+
+
 def alice_and_bob_with_host_copy(config="seed"):
     """The original's scenario: Alice runs, host code copies her 42 into Bob's r0, Bob runs."""
     m = sc.alice_bob_host_copy(config)
@@ -108,8 +123,8 @@ def test_ppt_hit_rate_on_the_alice_bob_trace_is_6_of_11():
 
 def test_ppt_sequence_matches_the_originals_order():
     m, _ = alice_and_bob_with_host_copy()
-    seq = [(sid, what, str(d[0]).split("/")[0], d[1]) for _, sid, kind, what, d in m.trace().events
-           if kind == "ppt" and what != "prefetch"]
+    seq = [(e.sentron, e.info.op, e.info.coord.short(), e.info.outcome) for e in m.trace().events(EventKind.PPT)
+           if e.info.op != "prefetch"]
     assert seq == [
         (-1, "host-write", "1.1.1", "compulsory"), (-1, "host-write", "2.1.1", "compulsory"),
         (-1, "host-write", "3.1.1", "compulsory"), (-1, "host-write", "4.1.1", "compulsory"),
@@ -123,6 +138,6 @@ def test_ppt_sequence_matches_the_originals_order():
 
 def test_alices_send_really_delivers_her_message_to_bobs_inbox():
     m, _ = alice_and_bob_with_host_copy()
-    sends = [e for e in m.trace().events if e[2] == "send"]
-    assert [(e[1], e[3], e[4][1]) for e in sends] == [(0, 1, (3.0, 7.0))]  # pack m0, r0, r1
-    assert [msg.values for msg in m.sentron("bob").inbox] == [(3.0, 7.0)]  # never received
+    sends = list(m.trace().events(EventKind.SEND))
+    assert [(e.sentron, e.info.dst, e.info.values) for e in sends] == [(0, 1, (3.0, 7.0))]  # pack m0, r0, r1
+    assert [msg.values for msg in m.network.inboxes[m.sentron("bob").id]] == [(3.0, 7.0)]  # never received

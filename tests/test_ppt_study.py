@@ -7,8 +7,9 @@ import sys
 import pytest
 
 import vtpu_lib as vt
-from vtpu_lib import ppt_study as ps
 from vtpu_lib.coord import Coord
+from vtpu_lib.course import ppt_study as ps
+from vtpu_lib.errors import ConfigError
 
 
 # -- the original's 54.5 % ------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def test_repeating_alice_raises_the_hit_rate_only_through_reuse(repeats, accesse
 
 
 def test_alice_bob_trace_refuses_zero_repeats():
-    with pytest.raises(ValueError, match="repeats = 0"):
+    with pytest.raises(ConfigError, match="repeats = 0"):
         ps.alice_bob_trace(0)
 
 
@@ -124,7 +125,7 @@ def test_set_associative_ppt_loses_to_conflicts_where_fully_associative_would_fi
 
 
 def test_capacity_that_is_not_a_multiple_of_the_ways_is_refused():
-    with pytest.raises(ValueError, match="not a multiple of 4 ways"):
+    with pytest.raises(ConfigError, match="not a multiple of 4 ways"):
         ps.hit_rate_vs_capacity(16, [6], 100, seed=0, ways=4)
 
 
@@ -154,7 +155,7 @@ def test_stride_sweep_covers_whole_pages():
 
 
 def test_strided_program_refuses_to_leave_the_scroll_range():
-    with pytest.raises(ValueError, match="reach scroll 2100"):
+    with pytest.raises(ConfigError, match="reach scroll 2100"):
         ps.strided_program(100, 22)
 
 
@@ -207,7 +208,7 @@ def test_run_cold_leaves_the_ppt_empty_but_memory_filled():
 
 
 def test_ppt_study_never_imports_plotting_or_widgets():
-    code = ("import sys, vtpu_lib.ppt_study;"
+    code = ("import sys, vtpu_lib.course.ppt_study;"
             "print(','.join(m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
@@ -230,3 +231,32 @@ def test_translations_can_include_prefetches_and_mark_late_and_on_time_uses():
     gathers = [t for t in log if t.kind == "gather"]
     assert [t.prefetched for t in gathers] == [False, True, True, True]
     assert gathers[1].late is False and gathers[2].late is True   # x[1] came in time, x[2] did not
+
+
+# -- parameters a learner can get wrong ----------------------------------------------------------
+
+def test_a_footprint_larger_than_the_page_space_is_refused_with_the_maximum_instead_of_looping():
+    # 8 sections x 2048 scrolls: only 16,384 distinct pages exist, so 16,385 could never be drawn
+    with pytest.raises(ConfigError, match=r"footprint = 16385 must be a whole number 1\.\.16,384") as e:
+        ps.hit_rate_vs_capacity(16385, [4], 10, 0)
+    assert "16,384 distinct pages" in e.value.hint
+    assert len(ps.random_footprint(2048, random.Random(0), sections=1)) == 2048   # the maximum itself is fine
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ps.hit_rate_vs_capacity(16, [0], 10, 0), "capacity = 0 must be a whole number >= 1"),
+    (lambda: ps.hit_rate_vs_capacity(16, [4], 10, 0, ways=0), "ways = 0 must be a whole number >= 1"),
+    (lambda: ps.hit_rate_vs_capacity(0, [4], 10, 0), "footprint = 0 must be a whole number"),
+    (lambda: ps.cyclic_vs_capacity(16, [0]), "capacity = 0 must be a whole number >= 1"),
+    (lambda: ps.cyclic_vs_capacity(0, [4]), r"footprint = 0 must be a whole number 1\.\.2,047"),
+    (lambda: ps.cyclic_vs_capacity(4, [4], passes=1), "passes = 1 must be a whole number >= 2"),
+    (lambda: ps.stride_sweep([0], 8), "stride = 0 must be a whole number >= 1"),
+    (lambda: ps.stride_sweep([2], 0), "page_scrolls = 0 must be a whole number >= 1"),
+    (lambda: ps.streams_program(9), r"streams = 9 must be a whole number 1\.\.8"),
+    (lambda: ps.gather_program([]), "at least one coordinate"),
+    (lambda: ps.alice_bob_trace(1.5), r"repeats = 1\.5"),
+])
+def test_bad_experiment_parameters_raise_config_errors_with_a_hint(call, message):
+    with pytest.raises(ConfigError, match=message) as e:
+        call()
+    assert e.value.hint

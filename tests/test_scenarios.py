@@ -1,13 +1,16 @@
 """The original's C-pipe demos, done with real messages, and fleets of many sentrons."""
 
+import dataclasses
+
 import pytest
 
 import vtpu_lib as vt
-from vtpu_lib import scenarios as sc
+from vtpu_lib.course import scenarios as sc
+from vtpu_lib.isa import EventKind
 
 
-def run(text, config="seed", **kw):
-    return vt.run(vt.assemble(text), config, **kw)
+def run(program, config="seed", **kw):
+    return vt.run(program, config, **kw)
 
 
 def test_send_recv_delivers_42():
@@ -19,8 +22,8 @@ def test_send_recv_delivers_42():
 
 def test_barrier_of_four_releases_all_on_the_fourth_arrival():
     t = run(sc.barrier_of(4))
-    passed = {s.name: [e[0] for e in t.events if e[1] == s.id and e[2] == "issue"
-                       and s.code.siws[e[3]].c is not None][0] for s in t.sentrons}
+    passed = {s.name: [e.cycle for e in t.events(EventKind.ISSUE, sentron=s.id)
+                       if s.code.siws[e.pc].c is not None][0] for s in t.sentrons}
     assert set(passed.values()) == {4}          # s3 arrives in cycle 3 (after 3 adds)
     assert [t.counters(n).stalls["barrier-wait"] for n in passed] == [4, 3, 2, 1]
 
@@ -32,9 +35,11 @@ def test_broadcast_reaches_four_sentrons_with_one_beacon():
 
 
 def test_beacon_only_reaches_homes_within_its_radius():
-    text = sc.broadcast(7.0, receivers=2, radius=1).replace("home=3.1.1", "home=3.2.2")
+    program = sc.broadcast(7.0, receivers=2, radius=1)
+    s0, s1, s2 = program.sentrons
+    assert s2.home == vt.Coord.parse("3.1.1")
     m = vt.Machine("seed")
-    m.load(vt.assemble(text))
+    m.load(dataclasses.replace(program, sentrons=(s0, s1, dataclasses.replace(s2, home=vt.Coord.parse("3.2.2")))))
     with pytest.raises(vt.SimError, match="sentron s2 .* recv from s0 .* retired without sending"):
         m.run()
 
@@ -84,6 +89,21 @@ def test_smt_speedup_depends_on_the_mix_of_pipes(a, b, smt_cycles, busy):
     c = run(sc.smt_pair(a, b, same_core=True)).counters()
     assert (c.cycles, c.stalls["pipe-busy"]) == (smt_cycles, busy)
     assert run(sc.smt_pair(a, b, same_core=False)).counters().cycles == 16
+
+
+def test_scenarios_refuse_unknown_work_kinds_and_zero_repeats_with_config_errors():
+    with pytest.raises(vt.ConfigError, match="thread 1 has work kind 'sparce'") as e:
+        sc.smt_pair("dense", "sparce")
+    assert "'sparse'" in e.value.hint
+    with pytest.raises(vt.ConfigError, match="alice_repeats = 0"):
+        sc.alice_bob_host_copy(alice_repeats=0)
+
+
+def test_scenario_programs_are_built_as_data_and_survive_disassembly():
+    for program in (sc.send_recv_42(), sc.barrier_of(3), sc.broadcast(), sc.temperature_routing(1.5),
+                    sc.ring_exchange(4), sc.tree_allreduce(5), sc.smt_pair("mixed", "dense")):
+        assert isinstance(program, vt.Program)
+        assert vt.assemble(vt.disassemble(program)) == program
 
 
 def test_alice_bob_with_messages_writes_84_and_bob_waits_for_alice():

@@ -56,7 +56,7 @@ def test_make_test_runs_notebooks_under_nbval_comparing_outputs():
 
 
 def test_core_modules_never_import_matplotlib_or_ipywidgets():
-    code = ("import sys, vtpu_lib, vtpu_lib.cli, vtpu_lib.programs, vtpu_lib.micro, vtpu_lib.bounds;"
+    code = ("import sys, vtpu_lib, vtpu_lib.cli, vtpu_lib.programs, vtpu_lib.course.micro, vtpu_lib.bounds;"
             "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules];"
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -4,6 +4,7 @@ import pytest
 
 import vtpu_lib as vt
 from vtpu_lib import programs
+from vtpu_lib.isa import EventKind
 
 RACE = """
 .set r1 21
@@ -71,9 +72,8 @@ def test_gather_that_misses_the_ppt_stalls_its_consumer_with_reason_ppt_miss():
 def test_every_cycle_of_a_sentron_is_one_issue_or_one_stall():
     t = vt.run(programs.load("microvtpu_naive"), "realistic")
     per_cycle = {}
-    for cycle, sid, kind, *_ in t.events:
-        if kind in ("issue", "stall"):
-            per_cycle[cycle] = per_cycle.get(cycle, 0) + 1
+    for e in t.events((EventKind.ISSUE, EventKind.STALL)):
+        per_cycle[e.cycle] = per_cycle.get(e.cycle, 0) + 1
     assert set(per_cycle.values()) == {1}
     assert sorted(per_cycle) == list(range(max(per_cycle) + 1))
     c = t.counters()
@@ -129,7 +129,7 @@ def test_recv_blocks_until_the_message_arrives_then_takes_it():
     assert t.info("b").registers["r6"] == 84.0
     # a sends in cycle 1; seed delivers in the next cycle: b waits in cycles 0-1
     assert b.stalls["recv-wait"] == 2
-    assert [e[0] for e in t.events if e[2] == "recv"] == [2]
+    assert [e.cycle for e in t.events(EventKind.RECV)] == [2]
 
 
 def test_realistic_send_latency_grows_with_hops():

@@ -22,14 +22,16 @@ from .asm import assemble, assemble_file, disassemble
 from .bounds import Bounds, bounds
 from .config import PRESETS, REALISTIC, SEED, MachineConfig, get_config
 from .coord import DIM_NAMES, ORIGIN, Coord, hamming, manhattan, tier, to_phext_standard
-from .errors import (AsmError, ConfigError, CoordError, DeadlockError, PhextFileError, RunLimitError,
-                     SimError, VtpuError)
-from .isa import OPS, Imm, Instr, Pipe, Reg, op_table_markdown
+from .errors import (AsmError, ConfigError, CoordError, DeadlockError, PhextFileError, ProgramError,
+                     RunLimitError, SimError, VtpuError, VtpuInternalError)
+from .isa import OPS, EventKind, Imm, Instr, LatencyKey, Pipe, Reg, StallReason, op_table_markdown
+from .machine import Machine, run
+from .machine.decode import decode
 from .memory import Memory
 from .ppt import PPT
 from .program import SIW, Program, SentronCode
-from .sim import Machine, run
-from .trace import Counters, Trace
+from .stepper import Stepper
+from .trace import Counters, Event, Trace
 
 __version__ = "0.1.0"
 
@@ -51,11 +53,12 @@ GLOSSARY = {
 }
 
 __all__ = [
-    "assemble", "assemble_file", "disassemble", "run", "Machine", "Trace", "Counters",
+    "assemble", "assemble_file", "disassemble", "run", "Machine", "Stepper", "decode", "Trace", "Counters",
+    "Event", "EventKind", "StallReason", "LatencyKey",
     "Program", "SentronCode", "SIW", "Instr", "Reg", "Imm", "Pipe", "OPS", "op_table_markdown",
     "Coord", "ORIGIN", "DIM_NAMES", "hamming", "manhattan", "tier", "to_phext_standard",
     "MachineConfig", "SEED", "REALISTIC", "PRESETS", "get_config", "Memory", "PPT",
     "Bounds", "bounds", "GLOSSARY",
-    "VtpuError", "AsmError", "SimError", "CoordError", "ConfigError", "RunLimitError",
-    "DeadlockError", "PhextFileError",
+    "VtpuError", "VtpuInternalError", "AsmError", "ProgramError", "SimError", "CoordError", "ConfigError",
+    "RunLimitError", "DeadlockError", "PhextFileError",
 ]

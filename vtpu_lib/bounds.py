@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .config import MachineConfig, get_config
 from .program import SentronCode
-from .sentron import flat
+from .machine.state import flat
 
 
 @dataclass(frozen=True, slots=True)

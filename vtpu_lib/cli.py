@@ -11,13 +11,18 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 
 from . import programs
-from .asm import assemble, disassemble
+from .asm import MAX_SOURCE_BYTES, assemble, disassemble
+from .asm_lines import TextError, parse_register, parse_value
 from .config import PRESETS
 from .errors import AsmError, ConfigError, VtpuError
-from .sim import DEFAULT_MAX_CYCLES, Machine
+from .machine import DEFAULT_MAX_CYCLES, MAX_CYCLES_LIMIT, Machine
+from .memory import MAX_FILE_BYTES, check_regular_file, read_regular_file
+
+_WHOLE = re.compile(r"-?[0-9]{1,40}")  # ASCII: int() would also take '١', '1_0' and ' 5 '
 
 
 def _read_program(arg: str):
@@ -25,27 +30,68 @@ def _read_program(arg: str):
     if not os.path.exists(arg) and arg in programs.names():
         return assemble(programs.source(arg), file=f"{arg}.siw")
     try:
-        with open(arg, encoding="utf-8") as f:
-            text = f.read()
+        text = read_regular_file(arg, MAX_SOURCE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise AsmError(f"cannot read program: {e.strerror if isinstance(e, OSError) else e}", file=arg,
-                       hint=f"give a path, or one of the examples: {', '.join(programs.names())}") from None
+        reason = e.strerror or str(e) if isinstance(e, OSError) else f"not UTF-8 text (byte {e.start})"
+        raise ConfigError(f"cannot read program {arg!r}: {reason}",
+                          hint=f"give a path, or one of the examples: {', '.join(programs.names())}") from None
     return assemble(text, file=arg)
 
 
+def _check_memory_paths(args) -> None:
+    """Command-line mistakes in --load-memory / --save-memory fail before the run, with exit 2."""
+    if args.load_memory:
+        try:
+            check_regular_file(args.load_memory, MAX_FILE_BYTES)  # what Memory.load will read
+        except OSError as e:
+            raise ConfigError(f"--load-memory {args.load_memory!r}: cannot read: {e.strerror or e}",
+                              hint="give the path of a .phext file written by --save-memory") from None
+    if args.save_memory:
+        path = args.save_memory
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise ConfigError(f"--save-memory {path!r} is a folder; give a file name",
+                              hint=f"e.g. --save-memory {os.path.join(path, 'memory.phext')}")
+        if not os.path.isdir(folder):
+            raise ConfigError(f"--save-memory {path!r}: the folder {folder!r} does not exist")
+
+
+def _parse_set(item: str) -> tuple[str | None, str, object]:
+    """``r0=42``, ``bob.p0=4.1.1``, ``m0=1;2`` -> (sentron or None, register, value), checked
+    here, before any machine sees it: values as ``.set`` reads them."""
+    key, eq, text = item.partition("=")
+    who, _, name = key.strip().rpartition(".")
+    if not eq or not name:
+        raise ConfigError(f"--set {item!r}: expected [SENTRON.]REG=VALUE", hint="e.g. --set bob.r0=42")
+    try:
+        reg = parse_register(name, "rpm")
+        value = parse_value(text.strip(), reg.file)
+    except TextError as e:
+        raise ConfigError(f"--set {item!r}: {e.message}", hint=e.hint or "e.g. --set r0=42, --set p0=4.1.1, "
+                          "--set m0=1;2;3;4") from None
+    return who or None, str(reg), value
+
+
 def _parse_sets(items: list[str]) -> dict[str | None, dict]:
-    """``--set r0=42`` or ``--set bob.r0=42`` -> {sentron or None: {reg: value}}."""
+    """{sentron or None: {register: value}}."""
     out: dict[str | None, dict] = {}
     for item in items:
-        key, eq, value = item.partition("=")
-        who, _, reg = key.rpartition(".")
-        if not eq or not reg:
-            raise ConfigError(f"--set {item!r}: expected [SENTRON.]REG=VALUE, e.g. --set bob.r0=42")
-        try:
-            out.setdefault(who or None, {})[reg] = float(value) if reg.startswith("r") else value
-        except ValueError:
-            raise ConfigError(f"--set {item!r}: {value!r} is not a number") from None
+        who, reg, value = _parse_set(item)
+        out.setdefault(who, {})[reg] = value
     return out
+
+
+def _whole(text: str) -> int:
+    if not _WHOLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a whole number")
+    return int(text)
+
+
+def _cycles(text: str) -> int:
+    n = _whole(text)
+    if not 1 <= n <= MAX_CYCLES_LIMIT:
+        raise argparse.ArgumentTypeError(f"{n} is outside 1..{MAX_CYCLES_LIMIT:,} cycles")
+    return n
 
 
 def _json_safe(x):
@@ -61,18 +107,19 @@ def _json_safe(x):
 def cmd_run(args) -> int:
     progs = [_read_program(f) for f in args.files]
     sets = _parse_sets(args.set or [])
+    _check_memory_paths(args)
     m = Machine(args.config, mode=args.mode, slot_order=args.slot_order, seed=args.seed,
                 max_cycles=args.max_cycles)
     if args.load_memory:
         m.load_memory(args.load_memory)
     for p in progs:
         m.load(p, start=False)
-    for s in list(m.sentrons.values()):
-        for name, value in {**sets.get(None, {}), **sets.get(s.name, {})}.items():
-            m.set_register(s.id, name, value)  # before the sentron starts
     unknown = set(sets) - {None} - set(m.names)
     if unknown:
         raise ConfigError(f"--set names unknown sentron(s) {sorted(unknown)}", hint=f"sentrons: {sorted(m.names)}")
+    for s in list(m.sentrons.values()):
+        for name, value in {**sets.get(None, {}), **sets.get(s.name, {})}.items():
+            m.set_register(s.id, name, value)  # before the sentron starts
     for s in list(m.sentrons.values()):
         m.start(s.id)
     trace = m.run()
@@ -83,8 +130,13 @@ def cmd_run(args) -> int:
         if args.trace:
             out["timeline"] = trace.timeline().splitlines()
         print(json.dumps(_json_safe(out), indent=2))
-        return 0
-    if args.trace:
+    else:
+        _print_summary(trace, args.trace)
+    return 0
+
+
+def _print_summary(trace, timeline: bool) -> None:
+    if timeline:
         print(trace.timeline())
         print()
     for s in trace.sentrons:
@@ -96,7 +148,6 @@ def cmd_run(args) -> int:
     written = trace.memory
     print(f"memory ({len(written)} cells): " + ", ".join(f"{c} = {v!r}" for c, v in list(written.items())[:12])
           + (" ..." if len(written) > 12 else ""))
-    return 0
 
 
 def cmd_disasm(args) -> int:
@@ -121,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--config", choices=sorted(PRESETS), default="seed")
     r.add_argument("--trace", action="store_true", help="print one line per cycle: ops or stall reason")
     r.add_argument("--json", action="store_true", help="print one JSON object")
-    r.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES)
-    r.add_argument("--seed", type=int, default=0, help="seed of the machine's RNG (temperature)")
+    r.add_argument("--max-cycles", type=_cycles, default=DEFAULT_MAX_CYCLES,
+                   help=f"run limit, 1..{MAX_CYCLES_LIMIT:,} (default {DEFAULT_MAX_CYCLES:,})")
+    r.add_argument("--seed", type=_whole, default=0, help="seed of the machine's RNG (temperature)")
     r.add_argument("--set", action="append", metavar="[SENTRON.]REG=VALUE", help="set a register before the run")
     r.add_argument("--save-memory", metavar="PATH", help="save memory to a .phext file after the run")
     r.add_argument("--load-memory", metavar="PATH", help="load memory from a .phext file before the run")
@@ -136,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.fn(args)
     except (AsmError, ConfigError) as e:
-        print(f"error: {e}" if not isinstance(e, AsmError) else str(e), file=sys.stderr)
+        print(str(e) if isinstance(e, AsmError) else f"error: {e}", file=sys.stderr)
         return 2
     except VtpuError as e:
         print(f"error: {e}", file=sys.stderr)

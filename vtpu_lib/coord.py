@@ -80,6 +80,12 @@ class Coord(tuple):
     def __repr__(self) -> str:
         return f"Coord('{self}')"
 
+    def __copy__(self):
+        return self  # immutable
+
+    def __deepcopy__(self, memo):
+        return self
+
     def short(self) -> str:
         """The shortest written form that parses back to this cell: ``2.1.1`` for
         ``2.1.1/1.1.1/1.1.1.1.1`` (trailing groups of ones dropped)."""

@@ -1,8 +1,9 @@
 """Errors a learner can cause, each saying what, where and how to fix it.
 
 ``VtpuError`` is the root of everything a user can trigger (a typo in a program, a bad
-coordinate, a runaway or deadlocked run, a corrupt file). Internal invariants stay
-``assert``s: if one fires, it is a bug in vtpu_lib, not in the learner's program.
+coordinate, a runaway or deadlocked run, a corrupt file). A broken internal invariant raises
+:class:`VtpuInternalError` instead, which is deliberately *not* a ``VtpuError``: if one
+fires, it is a bug in vtpu_lib, not in the learner's program (PyRTL's split).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ class VtpuError(Exception):
 
     def render(self) -> str:
         return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class VtpuInternalError(Exception):
+    """A broken invariant inside vtpu_lib: please report it (it is never the user's fault)."""
 
 
 class CoordError(VtpuError, ValueError):
@@ -45,6 +50,27 @@ class AsmError(VtpuError):
         if self.source_line:
             caret = " " * (self.col - 1) + "^"
             head += f"\n    {self.source_line}\n    {caret}"
+        return head + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class ProgramError(VtpuError):
+    """A hand-built :class:`~vtpu_lib.program.Program` that is malformed (``Program.check()``):
+    names the sentron, the SIW and the slot."""
+
+    def __init__(self, message: str, *, sentron: str | None = None, pc: int | None = None,
+                 slot: str | None = None, hint: str | None = None):
+        self.sentron, self.pc, self.slot = sentron, pc, slot
+        super().__init__(message, hint=hint)
+
+    def render(self) -> str:
+        where = []
+        if self.sentron is not None:
+            where.append(f"sentron {self.sentron}")
+        if self.pc is not None:
+            where.append(f"SIW {self.pc}")
+        if self.slot is not None:
+            where.append(f"{self.slot} slot")
+        head = (", ".join(where) + ": " if where else "") + self.message
         return head + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
@@ -78,3 +104,7 @@ class DeadlockError(SimError):
 
 class PhextFileError(VtpuError):
     """A memory file that cannot be saved or loaded (memory is left untouched)."""
+
+
+__all__ = ["VtpuError", "VtpuInternalError", "CoordError", "ConfigError", "AsmError", "ProgramError",
+           "SimError", "RunLimitError", "DeadlockError", "PhextFileError"]

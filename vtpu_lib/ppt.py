@@ -16,6 +16,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from .coord import DIM_MAX
+from .errors import ConfigError
 
 HIT, COMPULSORY, CAPACITY, CONFLICT = "hit", "compulsory", "capacity", "conflict"
 
@@ -29,14 +30,49 @@ class Access(NamedTuple):
     prefetched: bool = False  # first demand use of a prefetched page
 
 
+def _geometry(name: str, value, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= hi:
+        raise ConfigError(f"PPT {name} = {value!r} must be a whole number in 1..{hi:,}")
+    return value
+
+
 class PPT:
+    """Declared state: the sets (page -> [ready cycle, prefetched and unused], LRU first), the
+    fully associative shadow that classifies misses, and the pages ever seen."""
+
     def __init__(self, sets: int = 64, ways: int = 4, page_scrolls: int = 1):
-        self.sets, self.ways, self.page_scrolls = sets, ways, page_scrolls
-        # per set: page -> [ready_cycle, prefetched_and_unused]; order = LRU first
-        self._sets: list[OrderedDict] = [OrderedDict() for _ in range(sets)]
+        from .config import MAX_PAGE_SCROLLS, MAX_PPT_PAGES, MAX_PPT_SETS, MAX_PPT_WAYS
+        self.sets = _geometry("sets", sets, MAX_PPT_SETS)
+        self.ways = _geometry("ways", ways, MAX_PPT_WAYS)
+        self.page_scrolls = _geometry("page_scrolls", page_scrolls, MAX_PAGE_SCROLLS)
+        if sets * ways > MAX_PPT_PAGES:
+            raise ConfigError(f"a PPT of {sets:,} x {ways:,} = {sets * ways:,} pages is larger than {MAX_PPT_PAGES:,}")
+        self._sets: dict[int, OrderedDict] = {}    # set index -> its entries (made on first use)
         self._shadow: OrderedDict = OrderedDict()  # fully associative LRU of the same capacity
         self._seen: set = set()
         self._set_index: dict = {}
+
+    def _entries(self, page) -> OrderedDict:
+        i = self.set_of(page)
+        entries = self._sets.get(i)
+        if entries is None:
+            entries = self._sets[i] = OrderedDict()
+        return entries
+
+    def snapshot(self) -> tuple:
+        """A copy of the PPT's state, for :meth:`restore` (stepping back)."""
+        sets = {i: OrderedDict((p, list(e)) for p, e in entries.items()) for i, entries in self._sets.items()}
+        return (sets, OrderedDict(self._shadow), set(self._seen))
+
+    def restore(self, snap: tuple) -> None:
+        sets, shadow, seen = snap
+        self._sets = {i: OrderedDict((p, list(e)) for p, e in entries.items()) for i, entries in sets.items()}
+        self._shadow, self._seen = OrderedDict(shadow), set(seen)
+
+    def __repr__(self) -> str:
+        used = sum(len(e) for e in self._sets.values())
+        return (f"PPT({self.sets} sets x {self.ways} ways = {self.sets * self.ways} pages, "
+                f"{self.page_scrolls} scroll(s)/page, {used} in use)")
 
     # -- geometry ---------------------------------------------------------------------------
     def page_of(self, coord) -> tuple:
@@ -47,6 +83,8 @@ class PPT:
     def set_of(self, page: tuple) -> int:
         s = self._set_index.get(page)
         if s is None:
+            if len(self._set_index) > 1 << 16:  # a memo, not state: keep it bounded
+                self._set_index.clear()
             number = 0
             for d in reversed(page):
                 number = number * (DIM_MAX + 1) + d
@@ -56,15 +94,18 @@ class PPT:
     # -- state for pictures and tests ------------------------------------------------------
     def contents(self) -> list[list[tuple]]:
         """Pages per set, least recently used first."""
-        return [list(s) for s in self._sets]
+        return [list(self._sets.get(i, ())) for i in range(self.sets)]
 
     def __contains__(self, page) -> bool:
-        return page in self._sets[self.set_of(page)]
+        return page in self._sets.get(self.set_of(page), ())
 
     # -- the two operations ----------------------------------------------------------------
     def access(self, page: tuple, cycle: int, fill_cycles: int) -> Access:
         """A demand lookup at ``cycle``; a miss fills the page, usable after ``fill_cycles``."""
-        entries = self._sets[self.set_of(page)]
+        i = self.set_of(page)
+        entries = self._sets.get(i)
+        if entries is None:  # (inlined _entries: this is every gather's path)
+            entries = self._sets[i] = OrderedDict()
         in_shadow = self._touch_shadow(page)
         entry = entries.get(page)
         if entry is not None:
@@ -83,7 +124,7 @@ class PPT:
 
     def prefetch(self, page: tuple, cycle: int, fill_cycles: int) -> bool:
         """Install ``page`` (ready after ``fill_cycles``); False if it was already present."""
-        entries = self._sets[self.set_of(page)]
+        entries = self._entries(page)
         if page in entries:
             return False
         self._touch_shadow(page)

@@ -1,8 +1,10 @@
 """Programs as immutable data: SIWs, sentron sections and the memory preload.
 
-A :class:`Program` is what the assembler produces and the disassembler prints; the
-simulator never changes it. Source line numbers ride along (excluded from equality) so
-run-time errors can point back into the file.
+A :class:`Program` is what the assembler (or :class:`~vtpu_lib.build.ProgramBuilder`) produces
+and the disassembler prints; nothing ever changes it, so machines, forks and snapshots share it.
+Source line numbers ride along (excluded from equality) so run-time errors can point back into
+the file. Floats compare by their bits, so a program holding nan equals its own reassembly.
+:meth:`Program.check` validates a hand-built program against the op table.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .coord import ORIGIN, Coord
-from .isa import PIPES, Instr, Reg
+from .errors import ProgramError
+from .isa import MSG_LANES, OPS, PIPES, REG_FILES, Imm, Instr, Reg, float_bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,20 @@ class SIW:
     def __str__(self) -> str:
         return " | ".join(str(op) if op is not None else "-" for op in self.slots)
 
+    def __deepcopy__(self, memo):
+        return self
 
-@dataclass(frozen=True, slots=True)
+
+def _value_key(value):
+    """A register or memory value in a form that compares by bits (nan == nan, -0 != +0)."""
+    if isinstance(value, float):
+        return ("f", float_bits(value))
+    if isinstance(value, tuple) and not isinstance(value, Coord):
+        return tuple(_value_key(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class SentronCode:
     """One sentron's section of a program: identity, placement, initial registers, SIWs."""
     name: str = "main"
@@ -41,34 +56,76 @@ class SentronCode:
     thread: int = 0
     init: tuple[tuple[Reg, object], ...] = ()  # (.set) initial register values
     siws: tuple[SIW, ...] = ()
-    lines: tuple[int, ...] = field(default=(), compare=False)  # source line of each SIW
+    lines: tuple[int, ...] = field(default=())  # source line of each SIW (not compared)
+
+    def _key(self) -> tuple:
+        init = tuple((reg, _value_key(v)) for reg, v in self.init)
+        return (self.name, self.id, self.home, self.core, self.thread, init, self.siws)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SentronCode) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __deepcopy__(self, memo):
+        return self
 
     def op_count(self) -> int:
         return sum(len(s.ops()) for s in self.siws)
 
+    def __repr__(self) -> str:
+        return (f"SentronCode({self.name!r}, id={self.id}, home={self.home.short()}, "
+                f"{len(self.siws):,} SIWs, {len(self.init)} .set)")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Program:
     """Everything a file says: sentron sections and memory cells to preload (``.mem``)."""
     sentrons: tuple[SentronCode, ...]
     preload: tuple[tuple[Coord, float], ...] = ()
-    source: str = field(default="<program>", compare=False)
+    source: str = field(default="<program>")  # the file it came from (not compared)
+
+    def _key(self) -> tuple:
+        return (self.sentrons, tuple((c, _value_key(v)) for c, v in self.preload))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Program) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __deepcopy__(self, memo):
+        return self
 
     @property
     def siws(self) -> tuple[SIW, ...]:
         """The SIWs of a single-sentron program."""
-        assert len(self.sentrons) == 1, "use .sentrons[i].siws for multi-sentron programs"
+        if len(self.sentrons) != 1:
+            raise ProgramError(f"this program has {len(self.sentrons)} sentrons, so it has no single list "
+                               "of SIWs", hint="use program.sentron(name).siws")
         return self.sentrons[0].siws
 
     def sentron(self, name: str) -> SentronCode:
         for s in self.sentrons:
             if s.name == name:
                 return s
-        raise KeyError(f"no sentron named {name!r}; have {[s.name for s in self.sentrons]}")
+        raise ProgramError(f"no sentron named {name!r}", hint=f"the sentrons are {[s.name for s in self.sentrons]}")
+
+    def check(self) -> "Program":
+        """Validate a (hand-built) program against the op table; returns it, or raises ProgramError."""
+        check_program(self)
+        return self
 
     def __str__(self) -> str:
         from .asm import disassemble
         return disassemble(self)
+
+    def __repr__(self) -> str:
+        siws = sum(len(s.siws) for s in self.sentrons)
+        names = ", ".join(s.name for s in self.sentrons[:4]) + (", ..." if len(self.sentrons) > 4 else "")
+        return (f"Program({self.source!r}: {len(self.sentrons)} sentron(s) [{names}], {siws:,} SIWs, "
+                f"{len(self.preload)} .mem cell(s))")
 
 
 def siw_line(siw: SIW, widths=(18, 18, 0)) -> str:
@@ -77,4 +134,104 @@ def siw_line(siw: SIW, widths=(18, 18, 0)) -> str:
     return " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
 
-__all__ = ["SIW", "SentronCode", "Program", "siw_line", "PIPES"]
+# -- Program.check ---------------------------------------------------------------------------------
+
+def _check_reg(reg, files: str, where: dict) -> None:
+    if not isinstance(reg, Reg) or reg.file not in files or not isinstance(reg.index, int) \
+            or isinstance(reg.index, bool) or not 0 <= reg.index < REG_FILES[reg.file]:
+        wanted = " or ".join(f"{f}0-{f}{REG_FILES[f] - 1}" for f in files)
+        raise ProgramError(f"expected a register {wanted}, got {reg!r}", **where)
+
+
+def _check_operand(kind: str, value, where: dict) -> None:
+    if kind in ("r", "p", "m"):
+        return _check_reg(value, kind, where)
+    if kind == "rm":
+        return _check_reg(value, "rm", where)
+    if kind == "ri":
+        return None if isinstance(value, Imm) and isinstance(value.value, float) else _check_reg(value, "r", where)
+    if kind == "imm":
+        if isinstance(value, Imm) and isinstance(value.value, float):
+            return None
+        raise ProgramError(f"expected an immediate Imm(float), got {value!r}", **where)
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if kind == "int" and whole:
+        return None
+    if kind == "dim" and whole and 0 <= value <= 10:
+        return None
+    if kind in ("sentron", "src") and ((whole and value >= 0) or isinstance(value, str)):
+        return None
+    raise ProgramError(f"operand {value!r} does not fit kind {kind!r}", **where)
+
+
+def _check_instr(instr, pipe, where: dict) -> None:
+    if not isinstance(instr, Instr) or instr.op not in OPS:
+        raise ProgramError(f"expected an Instr of a known op, got {instr!r}", **where,
+                           hint=f"ops: {', '.join(OPS)}")
+    spec = OPS[instr.op]
+    if spec.pipe != pipe:
+        raise ProgramError(f"'{instr.op}' is a {spec.pipe}-pipe op in the {pipe} slot", **where,
+                           hint=f"slots are D | S | C: put it in the {spec.pipe} slot")
+    lo = spec.min_operands or spec.max_operands
+    if not isinstance(instr.args, tuple) or not lo <= len(instr.args) <= spec.max_operands:
+        raise ProgramError(f"'{instr.op}' takes {lo}..{spec.max_operands} operands, got {instr.args!r}",
+                           **where, hint="usage: " + instr.op + " " + ", ".join(o.name for o in spec.operands))
+    for operand, value in zip(spec.operands, instr.args):
+        _check_operand(operand.kind, value, where)
+
+
+def _check_siw(siw, where: dict) -> None:
+    if not isinstance(siw, SIW):
+        raise ProgramError(f"expected a SIW, got {type(siw).__name__}", **where)
+    written = set()
+    for pipe, instr in zip(PIPES, siw.slots):
+        if instr is None:
+            continue
+        _check_instr(instr, pipe, {**where, "slot": str(pipe)})
+        for reg in instr.writes():
+            if reg in written:
+                raise ProgramError(f"{reg} is written by two slots of one SIW", **where, slot=str(pipe))
+            written.add(reg)
+
+
+def _check_init(code: SentronCode) -> None:
+    for reg, value in code.init:
+        where = {"sentron": code.name}
+        _check_reg(reg, "rpm", where)
+        ok = {"r": lambda v: isinstance(v, float),
+              "p": lambda v: isinstance(v, Coord),
+              "m": lambda v: isinstance(v, tuple) and len(v) <= MSG_LANES and all(isinstance(x, float) for x in v)}
+        if not ok[reg.file](value):
+            raise ProgramError(f".set {reg} {value!r}: {reg.file} registers hold "
+                               + {"r": "a float", "p": "a Coord", "m": f"a tuple of up to {MSG_LANES} floats"}[reg.file],
+                               **where)
+
+
+def check_program(program: Program) -> None:
+    if not isinstance(program, Program) or not isinstance(program.sentrons, tuple):
+        raise ProgramError(f"expected a Program with a tuple of SentronCode, got {program!r}")
+    names, ids = set(), set()
+    for code in program.sentrons:
+        if not isinstance(code, SentronCode):
+            raise ProgramError(f"expected a SentronCode, got {type(code).__name__}")
+        where = {"sentron": code.name}
+        if not isinstance(code.name, str) or not code.name or code.name in names:
+            raise ProgramError(f"sentron names must be distinct non-empty strings, got {code.name!r}", **where)
+        if not isinstance(code.id, int) or isinstance(code.id, bool) or code.id < 0 or code.id in ids:
+            raise ProgramError(f"sentron ids must be distinct whole numbers >= 0, got {code.id!r}", **where)
+        if not isinstance(code.home, Coord):
+            raise ProgramError(f"home must be a Coord, got {code.home!r}", **where)
+        names.add(code.name)
+        ids.add(code.id)
+        _check_init(code)
+        seen: set[int] = set()   # SIW objects shared by repeated lines are checked once
+        for pc, siw in enumerate(code.siws):
+            if id(siw) not in seen:
+                _check_siw(siw, {"sentron": code.name, "pc": pc})
+                seen.add(id(siw))
+    for coord, value in program.preload:
+        if not isinstance(coord, Coord) or not isinstance(value, float):
+            raise ProgramError(f"preload entries are (Coord, float), got ({coord!r}, {value!r})")
+
+
+__all__ = ["SIW", "SentronCode", "Program", "siw_line", "check_program"]

@@ -7,10 +7,14 @@ vectors; a test checks it reproduces the shipped files for the original's four p
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 
 from .asm import assemble
+from .errors import ConfigError
 from .program import Program
+
+__all__ = ["ORIGINAL_PAIRS", "names", "source", "path", "load", "dot_product"]
 
 ORIGINAL_PAIRS = ((2.0, 3.0), (4.0, 5.0), (6.0, 7.0), (8.0, 9.0))  # microvtpu.py's vectors: 140.0
 
@@ -23,13 +27,15 @@ def names() -> list[str]:
 def source(name: str) -> str:
     """The text of a shipped program, e.g. ``source('alice')``."""
     path = resources.files(__package__).joinpath("programs", f"{name}.siw")
-    if not path.is_file():
-        raise KeyError(f"no example program {name!r}; have {names()}")
+    if not isinstance(name, str) or not path.is_file():
+        close = difflib.get_close_matches(str(name), names(), n=1)
+        raise ConfigError(f"no example program {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                          hint=f"the examples are {', '.join(names())}")
     return path.read_text(encoding="utf-8")
 
 
 def path(name: str) -> str:
-    source(name)  # raises a clear KeyError for an unknown name
+    source(name)  # raises a clear ConfigError for an unknown name
     return str(resources.files(__package__).joinpath("programs", f"{name}.siw"))
 
 
@@ -53,10 +59,14 @@ def dot_product(pairs=ORIGINAL_PAIRS, version: str = "naive") -> str:
     * optimized: microvtpu.py's "fully packed" version: the mul/add of element i-1 share SIWs
       with the gathers of element i, and the C slot carries prefetch hints for the next b.
     """
+    if version not in ("baseline", "naive", "optimized"):
+        raise ConfigError(f"version must be 'baseline', 'naive' or 'optimized', not {version!r}",
+                          hint="the shipped files are microvtpu_baseline, microvtpu_naive, microvtpu_optimized")
     n = len(pairs)
     if version == "baseline":
         if 2 * n > 15:
-            raise ValueError("the baseline keeps a and b in r1..r15: at most 7 pairs")
+            raise ConfigError(f"the baseline keeps a and b in r1..r15: at most 7 pairs, got {n}",
+                              hint="use 'naive' or 'optimized' for up to 4 pairs from memory, or fewer pairs")
         lines = ["# dot product on microvtpu's baseline CPU: one fma per cycle, values in registers",
                  ".sentron cpu id=0"]
         for i, (a, b) in enumerate(pairs):
@@ -64,7 +74,8 @@ def dot_product(pairs=ORIGINAL_PAIRS, version: str = "naive") -> str:
         lines += [f"fma r0, r{2 * i + 1}, r{2 * i + 2}, r0 | - | -" for i in range(n)]
         return "\n".join(lines) + "\n"
     if n > 4:
-        raise ValueError("the naive and optimized dot products address a and b with p0..p7: at most 4 pairs")
+        raise ConfigError(f"the {version} dot product addresses a and b with p0..p7: at most 4 pairs, got {n}",
+                          hint="use 'baseline' for up to 7 pairs held in registers")
     lines = [f"# dot product, {version}: r0 = sum a[i]*b[i]; a[i] at {_a(0)}.., b[i] at {_b(0)}.."]
     for i, (a, b) in enumerate(pairs):
         lines += [f".mem {_a(i)} {a!r}", f".mem {_b(i)} {b!r}"]
@@ -76,12 +87,10 @@ def dot_product(pairs=ORIGINAL_PAIRS, version: str = "naive") -> str:
                       f"-              | gather r2, p{4 + i} | -",
                       "mul r3, r1, r2 | -             | -",
                       "add r0, r0, r3 | -             | -"]
-    elif version == "optimized":
+    else:  # optimized
         for i in range(n):
             d1, d2 = ("mul r3, r1, r2", "add r0, r0, r3") if i > 0 else ("-", "-")
             hint = f"cprefetch p{4 + i + 1}" if i < n - 1 else "-"
             lines += [f"{d1:<14} | gather r1, p{i} | {hint}", f"{d2:<14} | gather r2, p{4 + i} | -"]
         lines += ["mul r3, r1, r2 | -             | -", "add r0, r0, r3 | -             | -"]
-    else:
-        raise ValueError(f"version must be 'baseline', 'naive' or 'optimized', not {version!r}")
     return "\n".join(lines) + "\n"

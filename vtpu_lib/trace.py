@@ -1,21 +1,11 @@
 """The immutable record of a run, and every counter derived from it.
 
-A :class:`Trace` holds the machine's single event log plus the programs and final state.
-:meth:`Trace.counters` derives cycles, ops, ops/cycle, useful ops/cycle, utilization,
-stalls by reason and PPT statistics -- there is no other source of these numbers.
-Event tuples are ``(cycle, sentron_id, kind, a, b)`` with kinds:
-
-=========  ================================  ==========================================
-kind       a                                 b
-=========  ================================  ==========================================
-start      --                                --
-issue      pc of the SIW                     effect mask (D=1, S=2, C=4: ops that did work)
-stall      pc of the SIW                     reason: dependence, ppt-miss, recv-wait, ...
-ppt        gather/scatter/prefetch/host-*    (coord, outcome, late, first use of a prefetch)
-send       receiver id                       (arrival cycle, values, message number)
-recv       sender id                         (values, message number)
-retire     pc (= number of SIWs)             --
-=========  ================================  ==========================================
+A :class:`Trace` holds the machine's single event log (``machine/events.py``: typed
+:class:`Event` records stored in compact columns) plus the programs and final state.
+:meth:`Trace.counters` derives cycles, ops, ops/cycle, useful ops/cycle, utilization, stalls by
+reason and PPT statistics -- there is no other source of these numbers. Read the log with
+:meth:`Trace.events` (``trace.events("ppt")``, ``trace.events(sentron="bob")``); nothing
+outside this module and the log itself looks at how it is stored.
 """
 
 from __future__ import annotations
@@ -23,10 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .coord import Coord
-from .execute import STALL_REASONS
+from .errors import VtpuError
+from .isa import EventKind, StallReason
+from .machine.events import (HOST, HOST_INDEX, K_ISSUE, K_PPT, K_RECV, K_SEND, K_STALL, KINDS, PPT_OUTCOMES,
+                             REASONS, Event, EventLog, Message, PPTAccess)
+from .counters import Counters, PPTStats, count
 from .program import SentronCode, siw_line
 
 PIPE_NAMES = ("D", "S", "C")
+STALL_REASONS = tuple(str(r) for r in StallReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,84 +54,12 @@ class MessageRecord:
     values: tuple
 
 
-@dataclass(frozen=True, slots=True)
-class PPTStats:
-    accesses: int
-    hits: int
-    misses: int
-    hit_rate: float
-    compulsory: int
-    capacity: int
-    conflict: int
-    prefetches: int          # prefetch ops issued
-    prefetch_installs: int   # ... that brought a page in (the rest found it present)
-    prefetch_used: int       # installs later hit by a demand access (accuracy = used / installs)
-    late_hits: int           # demand hits on a page a prefetch was still bringing in
 
 
-@dataclass(frozen=True, slots=True)
-class Counters:
-    cycles: int
-    siws: int
-    ops: int
-    useful_ops: int
-    ops_by_pipe: dict
-    useful_by_pipe: dict
-    nops_by_pipe: dict
-    stalls: dict             # stall cycles by reason
-    ppt: PPTStats
-    messages_sent: int
-    messages_received: int
-
-    @property
-    def ops_per_cycle(self) -> float:
-        return self.ops / self.cycles if self.cycles else 0.0
-
-    @property
-    def useful_ops_per_cycle(self) -> float:
-        return self.useful_ops / self.cycles if self.cycles else 0.0
-
-    @property
-    def utilization(self) -> float:
-        """Fraction of the 3 slots per cycle that held an op."""
-        return self.ops / (3 * self.cycles) if self.cycles else 0.0
-
-    @property
-    def pipe_utilization(self) -> dict:
-        return {p: (n / self.cycles if self.cycles else 0.0) for p, n in self.ops_by_pipe.items()}
-
-    def as_dict(self) -> dict:
-        p = self.ppt
-        return {
-            "cycles": self.cycles, "siws": self.siws, "ops": self.ops, "useful_ops": self.useful_ops,
-            "ops_per_cycle": self.ops_per_cycle, "useful_ops_per_cycle": self.useful_ops_per_cycle,
-            "utilization": self.utilization, "pipe_utilization": self.pipe_utilization,
-            "ops_by_pipe": dict(self.ops_by_pipe), "useful_ops_by_pipe": dict(self.useful_by_pipe),
-            "nops_by_pipe": dict(self.nops_by_pipe), "stall_cycles": dict(self.stalls),
-            "ppt": {"accesses": p.accesses, "hits": p.hits, "misses": p.misses, "hit_rate": p.hit_rate,
-                    "compulsory": p.compulsory, "capacity": p.capacity, "conflict": p.conflict,
-                    "prefetches": p.prefetches, "prefetch_installs": p.prefetch_installs,
-                    "prefetch_used": p.prefetch_used, "late_hits": p.late_hits},
-            "messages_sent": self.messages_sent, "messages_received": self.messages_received,
-        }
-
-    def summary(self) -> str:
-        """A few readable lines (what the CLI prints)."""
-        pipes = "  ".join(f"{k}={v}" for k, v in self.ops_by_pipe.items())
-        stalls = "  ".join(f"{k}={v}" for k, v in self.stalls.items() if v) or "none"
-        p = self.ppt
-        return (f"cycles {self.cycles}  SIWs {self.siws}  ops {self.ops} ({pipes})  useful ops {self.useful_ops}\n"
-                f"ops/cycle {self.ops_per_cycle:.2f}  useful ops/cycle {self.useful_ops_per_cycle:.2f}  "
-                f"utilization {100 * self.utilization:.1f}%\n"
-                f"stall cycles: {stalls}\n"
-                + (f"PPT: {p.hits} hits / {p.accesses} accesses = {100 * p.hit_rate:.1f}%  "
-                   f"(misses: {p.compulsory} compulsory, {p.capacity} capacity, {p.conflict} conflict)"
-                   if p.accesses else "PPT: no accesses"))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace:
-    events: tuple
+    log: EventLog = field(repr=False)
+    n_events: int
     sentrons: tuple[SentronInfo, ...]
     memory: dict = field(repr=False)
     config_name: str = "seed"
@@ -149,121 +72,129 @@ class Trace:
         infos = tuple(SentronInfo(s.id, s.name, s.home, s.core, s.thread, s.code, s.start_cycle,
                                   s.retire_cycle, s.state, s.registers())
                       for s in m.sentrons.values())
-        return cls(tuple(m.events), infos, m.memory.cells(), m.config.name, m.mode, m.cycle, m.record)
+        return cls(m.log, m.log.share(), infos, m.memory.cells(), m.config.name, m.mode, m.cycle, m.record)
+
+    def __repr__(self) -> str:
+        head = f"Trace({self.config_name}, {self.mode}: {len(self.sentrons)} sentron(s), cycle {self.cycle:,}, "
+        if not self.recorded:
+            return head + "no event log)"
+        c = self.counters()
+        return head + (f"{self.n_events:,} events; {c.siws:,} SIWs, {c.ops:,} ops, "
+                       f"{c.ops_per_cycle:.2f} ops/cycle, {c.useful_ops_per_cycle:.2f} useful ops/cycle)")
+
+    @property
+    def event_count(self) -> int:
+        return self.n_events
 
     def info(self, who: int | str) -> SentronInfo:
         for s in self.sentrons:
             if who in (s.id, s.name):
                 return s
-        raise KeyError(f"no sentron {who!r} in this trace")
+        raise VtpuError(f"no sentron {who!r} in this trace", hint=f"sentrons: {[s.name for s in self.sentrons]}")
 
     @property
     def registers(self) -> dict:
         """Final registers of a single-sentron run."""
-        assert len(self.sentrons) == 1, "use trace.info(name).registers"
+        if len(self.sentrons) != 1:
+            raise VtpuError(f"this run has {len(self.sentrons)} sentrons", hint="use trace.info(name).registers")
         return self.sentrons[0].registers
+
+    # -- the event log ---------------------------------------------------------------------------
+    def _need_log(self) -> None:
+        if not self.recorded:
+            raise VtpuError("this run kept no event log (Machine(record=False)), so nothing can be counted",
+                            hint="run with record=True (the default) to get counters")
+
+    def _index_of(self, sentron) -> int | None:
+        if sentron is None:
+            return None
+        if sentron in (HOST, "host"):
+            return HOST_INDEX
+        return self.log.ids.index(self.info(sentron).id)
+
+    def events(self, kind=None, sentron: int | str | None = None):
+        """The log's :class:`Event` records in order; ``kind``: an EventKind (or its name) or a
+        tuple of them; ``sentron``: an id or name (or -1 / 'host' for host accesses)."""
+        self._need_log()
+        kinds = None if kind is None else {KINDS.index(EventKind(k)) for k in
+                                           ((kind,) if isinstance(kind, str) else kind)}
+        only = self._index_of(sentron)
+        log, ev = self.log, self.log.ev
+        for i in range(self.n_events):
+            v = ev[i]
+            if (kinds is None or v & 7 in kinds) and (only is None or v >> 16 & 0xFFFF == only):
+                yield log.decode(i)
+
+    def _columns(self):
+        """(cycle, sentron index, code, arg) per record."""
+        log, n = self.log, self.n_events
+        return ((v >> 32, v >> 16 & 0xFFFF, v & 0xFFFF, a) for v, a in zip(log.ev[:n], log.arg[:n]))
 
     def counters(self, sentron: int | str | None = None) -> Counters:
         """Counters for one sentron, or for the whole machine (including host PPT accesses)."""
-        if not self.recorded:
-            from .errors import VtpuError
-            raise VtpuError("this run kept no event log (Machine(record=False)), so nothing can be counted",
-                            hint="run with record=True (the default) to get counters")
-        only = None if sentron is None else self.info(sentron).id
-        infos = self.sentrons if only is None else (self.info(only),)
-        codes = {s.id: s.code for s in self.sentrons}
-        starts = [s.start_cycle for s in infos if s.start_cycle is not None]
-        ends = [s.retire_cycle for s in infos if s.retire_cycle is not None]
-        cycles = (max(ends) - min(starts)) if starts and ends else 0
-        ops = dict.fromkeys(PIPE_NAMES, 0)
-        useful = dict.fromkeys(PIPE_NAMES, 0)
-        nops = dict.fromkeys(PIPE_NAMES, 0)
-        stalls = dict.fromkeys(STALL_REASONS, 0)
-        ppt = {"hit": 0, "compulsory": 0, "capacity": 0, "conflict": 0, "installed": 0, "present": 0}
-        used = late = sent = received = siws = 0
-        for t, sid, kind, a, b in self.events:
-            if only is not None and sid != only:
-                continue
-            if kind == "issue":
-                siws += 1
-                for i, (p, op) in enumerate(zip(PIPE_NAMES, codes[sid].siws[a].slots)):
-                    if op is None:
-                        nops[p] += 1
-                    else:
-                        ops[p] += 1
-                        useful[p] += (b >> i) & 1
-            elif kind == "stall":
-                stalls[b] += 1
-            elif kind == "ppt":
-                ppt[b[1]] += 1
-                used += b[3]
-                late += b[2]
-            elif kind == "send":
-                sent += 1
-            elif kind == "recv":
-                received += 1
-        misses = ppt["compulsory"] + ppt["capacity"] + ppt["conflict"]
-        accesses = ppt["hit"] + misses
-        stats = PPTStats(accesses, ppt["hit"], misses, ppt["hit"] / accesses if accesses else 0.0,
-                         ppt["compulsory"], ppt["capacity"], ppt["conflict"],
-                         ppt["installed"] + ppt["present"], ppt["installed"], used, late)
-        return Counters(cycles, siws, sum(ops.values()), sum(useful.values()), ops, useful, nops,
-                        stalls, stats, sent, received)
+        self._need_log()
+        only = self._index_of(sentron)
+        infos = self.sentrons if only is None else (self.info(sentron),)
+        return count(self._columns(), self.log, [s.code for s in self.sentrons], infos, only)
 
     # -- views -------------------------------------------------------------------------------
+    def _steps(self, only):
+        """(cycle, sentron index, issued?, pc, mask or reason) for issue and stall records."""
+        for t, sidx, code, arg in self._columns():
+            k = code & 7
+            if (k == K_ISSUE or k == K_STALL) and (only is None or sidx == only):
+                yield t, sidx, k == K_ISSUE, arg, (code >> 3 if k == K_ISSUE else REASONS[code >> 3])
+
     def timeline(self, sentron: int | str | None = None, first: int = 0, last: int | None = None) -> str:
         """One line per cycle (and sentron): the SIW issued, or the stall and its reason."""
-        codes = {s.id: s for s in self.sentrons}
-        only = None if sentron is None else self.info(sentron).id
+        self._need_log()
+        only = self._index_of(sentron)
         many = len(self.sentrons) > 1 and only is None
         lines = []
-        for t, sid, kind, a, b in self.events:
-            if kind not in ("issue", "stall") or (only is not None and sid != only):
-                continue
+        for t, sidx, issued, pc, detail in self._steps(only):
             if t < first or (last is not None and t > last):
                 continue
-            who = f"{codes[sid].name:>8} " if many else ""
-            if kind == "issue":
-                lines.append(f"{t:6d} {who}| {siw_line(codes[sid].code.siws[a])}")
+            s = self.sentrons[sidx]
+            who = f"{s.name:>8} " if many else ""
+            if issued:
+                lines.append(f"{t:6d} {who}| {siw_line(s.code.siws[pc])}")
             else:
-                lines.append(f"{t:6d} {who}| stall: {b:<13} (waiting to issue SIW {a}: "
-                             f"{siw_line(codes[sid].code.siws[a], (0, 0, 0))})")
+                lines.append(f"{t:6d} {who}| stall: {detail:<13} (waiting to issue SIW {pc}: "
+                             f"{siw_line(s.code.siws[pc], (0, 0, 0))})")
         return "\n".join(lines)
 
     def messages(self) -> list[MessageRecord]:
         """Every message sent, matched with the cycle it was received (if it was)."""
-        received = {b[1]: t for t, _, kind, _, b in self.events if kind == "recv"}
-        return [MessageRecord(b[2], sid, a, t, b[0], received.get(b[2]), b[1])
-                for t, sid, kind, a, b in self.events if kind == "send"]
+        self._need_log()
+        received = {e.info.seq: e.cycle for e in self.events(EventKind.RECV)}
+        return [MessageRecord(m.seq, m.src, m.dst, m.sent_cycle, m.arrive_cycle, received.get(m.seq), m.values)
+                for m in (e.info for e in self.events(EventKind.SEND))]
 
     def ppt_series(self, sentron: int | str | None = None, include_host: bool = False) -> list[tuple]:
         """Demand PPT accesses in order: ``(cycle, hit, coord, outcome)`` (data for the hit-rate plot)."""
-        only = None if sentron is None else self.info(sentron).id
         out = []
-        for t, sid, kind, a, b in self.events:
-            if kind != "ppt" or a == "prefetch" or (sid < 0 and not include_host):
+        for e in self.events(EventKind.PPT, sentron):
+            if e.info.op == "prefetch" or (e.sentron == HOST and not include_host):
                 continue
-            if only is None or sid == only:
-                out.append((t, b[1] == "hit", b[0], b[1]))
+            out.append((e.cycle, e.info.outcome == "hit", e.info.coord, e.info.outcome))
         return out
 
     def slot_rows(self, sentron: int | str | None = None) -> list[tuple]:
         """Per cycle of one sentron: ``(cycle, None, [(pipe, op text, status) x3])`` for an
         issued SIW (status 'work', 'no-effect' or 'nop'), or ``(cycle, reason, [])`` for a stall.
         The data behind the slot timeline picture (``viz.slot_timeline``)."""
+        self._need_log()
         info = self.sentrons[0] if sentron is None else self.info(sentron)
         rows = []
-        for t, sid, kind, a, b in self.events:
-            if sid != info.id:
-                continue
-            if kind == "issue":
+        for t, _, issued, pc, detail in self._steps(self.log.ids.index(info.id)):
+            if issued:
                 cells = []
-                for i, (p, op) in enumerate(zip(PIPE_NAMES, info.code.siws[a].slots)):
-                    status = "nop" if op is None else ("work" if (b >> i) & 1 else "no-effect")
+                for i, (p, op) in enumerate(zip(PIPE_NAMES, info.code.siws[pc].slots)):
+                    status = "nop" if op is None else ("work" if (detail >> i) & 1 else "no-effect")
                     cells.append((p, "-" if op is None else str(op), status))
                 rows.append((t, None, cells))
-            elif kind == "stall":
-                rows.append((t, b, []))
+            else:
+                rows.append((t, str(detail), []))
         return rows
 
     def to_json_dict(self) -> dict:
@@ -278,3 +209,7 @@ class Trace:
                             **self.counters(s.id).as_dict()} for s in self.sentrons]
         out["memory"] = [{"coord": str(c), "value": v} for c, v in self.memory.items()]
         return out
+
+
+__all__ = ["Trace", "Counters", "SentronInfo", "MessageRecord", "PPTStats", "Event", "EventKind", "PPTAccess",
+           "Message", "STALL_REASONS", "PIPE_NAMES", "PPT_OUTCOMES", "K_PPT", "K_SEND", "K_RECV"]

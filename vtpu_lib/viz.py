@@ -238,7 +238,7 @@ def fleet_timeline(trace, sentrons=None, ax=None, title: str = "", arrows: bool 
 
 
 def choice_histogram(counts: dict, ax=None, title: str = "", labels=None):
-    """Bars of how often each message value was taken (``scenarios.temperature_choices``)."""
+    """Bars of how often each message value was taken (``course.scenarios.temperature_choices``)."""
     ax = _axes(ax, (5.5, 3.2))
     keys = list(counts)
     total = sum(counts.values()) or 1

@@ -18,7 +18,7 @@ from . import viz
 from .asm import assemble
 from .config import PRESETS, MachineConfig, get_config
 from .errors import VtpuError
-from .sim import Machine
+from .machine import Machine
 from .stepper import Stepper
 from .trace import Counters, Trace
 
@@ -207,7 +207,7 @@ class TemperatureExplorer:
     ``explorer.compute(T)`` is the computation behind the slider."""
 
     def __init__(self, runs: int = 1000, temperature: float = 1.0, seed: int = 0):
-        from . import scenarios
+        from .course import scenarios
         self._scenarios = scenarios
         self.runs, self.seed = runs, seed
         self.slider = W.FloatSlider(value=temperature, min=0.0, max=10.0, step=0.25, description="T",
