@@ -207,7 +207,7 @@ def test_a_repeated_body_reuses_the_same_siw_and_line_objects():
     code = assemble(text).sentrons[0]
     assert len(code.siws) == 20
     assert code.siws[0] is code.siws[4] is code.siws[16]
-    assert code.lines[0] == 302 and code.lines[0] is code.lines[4]   # ints > 256 are not cached by Python
+    assert code.lines[0] == code.lines[4] == 302   # line numbers are kept in 4 bytes each (program.Lines)
 
 
 def test_nested_repeats_multiply_and_keep_their_order():

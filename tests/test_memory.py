@@ -2,6 +2,10 @@
 
 import math
 import os
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -309,3 +313,160 @@ def test_save_interrupted_at_the_rename_leaves_no_new_file(tmp_path, monkeypatch
 def test_save_into_a_missing_folder_is_a_phext_file_error(tmp_path):
     with pytest.raises(PhextFileError):
         Memory({"2.1.1": 1.0}).save(tmp_path / "no" / "such" / "folder.phext")
+
+
+def test_save_to_a_folder_is_a_phext_file_error_not_is_a_directory_error(tmp_path):
+    with pytest.raises(PhextFileError) as e:
+        Memory({"2.1.1": 1.0}).save(tmp_path)
+    assert e.value.message == f"{tmp_path}: is a folder, not a file"
+    assert "memory.phext" in e.value.hint
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_refuses_a_file_larger_than_load_would_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(vtpu_lib.memory, "MAX_FILE_BYTES", 100)
+    with pytest.raises(PhextFileError, match="more than the 0 MiB that load"):
+        Memory({f"{i}.1.1": float(i) for i in range(1, 50)}).save(tmp_path / "m.phext")
+    assert os.listdir(tmp_path) == []
+
+
+# -- SIGTERM mid-save ------------------------------------------------------------------------------
+
+SIGTERM_CHILD = """
+import os, signal, sys
+from vtpu_lib.memory import Memory
+
+real_fsync = os.fsync
+def fsync_then_sigterm(fd):  # the temp file is complete but not yet renamed: the worst moment
+    real_fsync(fd)
+    os.kill(os.getpid(), signal.SIGTERM)
+    real_fsync(fd)  # Python runs the handler before this line
+
+os.fsync = fsync_then_sigterm
+Memory({f"{i % 999 + 1}.{i // 999 + 1}.1": i / 7 for i in range(50_000)}).save(sys.argv[1])
+print("survived SIGTERM")
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
+def test_sigterm_mid_save_removes_the_temp_file_and_ends_the_process(saved):
+    path, old = saved
+    p = subprocess.run([sys.executable, "-c", SIGTERM_CHILD, str(path)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == -signal.SIGTERM, p.stderr   # killed by the signal, as without the handler
+    assert "survived" not in p.stdout and "Traceback" not in p.stderr
+    assert os.listdir(path.parent) == [path.name]      # no .vtpu-*.tmp left behind
+    assert path.read_text(encoding="utf-8") == old     # the old file is untouched
+
+
+def sigterm_during_fsync(monkeypatch):
+    real_fsync = os.fsync
+
+    def fsync_then_sigterm(fd):
+        real_fsync(fd)
+        os.kill(os.getpid(), signal.SIGTERM)
+        real_fsync(fd)
+
+    monkeypatch.setattr(vtpu_lib.memory.os, "fsync", fsync_then_sigterm)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
+def test_sigterm_mid_save_cleans_up_then_runs_the_previous_python_handler(saved, monkeypatch):
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stopped
+
+    path, old = saved
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        sigterm_during_fsync(monkeypatch)
+        with pytest.raises(Stopped):
+            Memory({"5.1.1": 1.0}).save(path)
+        assert signal.getsignal(signal.SIGTERM) is stop   # put back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert os.listdir(path.parent) == [path.name]
+    assert path.read_text(encoding="utf-8") == old
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
+def test_sigterm_mid_save_under_a_handler_that_returns_fails_the_save(saved, monkeypatch):
+    seen = []
+    path, old = saved
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        sigterm_during_fsync(monkeypatch)
+        with pytest.raises(PhextFileError, match="save interrupted by SIGTERM; the file is unchanged"):
+            Memory({"5.1.1": 1.0}).save(path)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == [signal.SIGTERM]
+    assert os.listdir(path.parent) == [path.name] and path.read_text(encoding="utf-8") == old
+
+
+def test_a_save_leaves_the_sigterm_handler_as_it_found_it(tmp_path):
+    before = signal.getsignal(signal.SIGTERM)
+    Memory({"5.1.1": 1.0}).save(tmp_path / "m.phext")
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_save_from_another_thread_works_without_touching_signal_handlers(tmp_path):
+    errors, before = [], signal.getsignal(signal.SIGTERM)
+
+    def save():
+        try:
+            Memory(SAMPLE).save(tmp_path / "t.phext")
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    t = threading.Thread(target=save)
+    t.start()
+    t.join()
+    assert errors == [] and signal.getsignal(signal.SIGTERM) == before
+    assert Memory.from_file(tmp_path / "t.phext").cells() == SAMPLE
+
+
+# -- only regular files of a bounded size are read ---------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_load_of_a_named_pipe_is_refused_instead_of_blocking(tmp_path):
+    fifo = tmp_path / "mem.phext"
+    os.mkfifo(fifo)
+    assert_load_fails_and_keeps_memory(fifo, "cannot read: not a regular file (a named pipe)")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_load_of_dev_zero_is_refused_instead_of_growing_forever():
+    assert_load_fails_and_keeps_memory("/dev/zero", "not a regular file (a character device)")
+
+
+def test_load_of_a_folder_is_refused(tmp_path):
+    assert_load_fails_and_keeps_memory(tmp_path, "not a regular file (a folder)")
+
+
+def test_load_of_a_file_over_the_size_limit_is_refused(saved, monkeypatch):
+    path, _ = saved
+    monkeypatch.setattr(vtpu_lib.memory, "MAX_FILE_BYTES", 1 << 20)
+    with open(path, "ab") as f:
+        f.truncate((1 << 20) + 1)
+    assert_load_fails_and_keeps_memory(path, "larger than the 1 MiB limit")
+
+
+# -- the manifest's format version ---------------------------------------------------------------
+
+@pytest.mark.parametrize("version", ["10", "2", "1.0", "01"])
+def test_a_manifest_of_another_format_version_is_rejected_naming_both_versions(saved, version):
+    path, text = saved
+    path.write_text(text.replace("vtpu-memory 1 ", f"vtpu-memory {version} ", 1), encoding="utf-8")
+    message = assert_load_fails_and_keeps_memory(path)
+    assert f"memory file format version {version!r}; this vtpu_lib reads version '1'" in message
+
+
+@pytest.mark.parametrize("head", ["vtpu-memory1 cells", "vtpu-memoryX 1 cells", "xvtpu-memory 1 cells"])
+def test_a_manifest_must_start_with_exactly_vtpu_memory_1(saved, head):
+    path, text = saved
+    path.write_text(text.replace("vtpu-memory 1 cells", head, 1), encoding="utf-8")
+    assert_load_fails_and_keeps_memory(path, "not a vtpu memory file")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .asm_lines import (TextError, Token, clip, code_of, did_you_mean, is_uint, parse_coord,
                         parse_number, parse_register, parse_value, parse_whole, shown_line,
                         split_lines, tokens)
-from .coord import DIM_MAX, DIM_NAMES, NDIMS, Coord
+from .coord import DIM_MAX, DIM_NAMES, NDIMS, ORIGIN, Coord
 from .errors import AsmError, VtpuInternalError
 from .isa import MSG_LANES, NOP, OPS, PIPES, Imm, Instr, Pipe
 from .memory import read_regular_file
@@ -143,7 +143,7 @@ class _Assembler:
             if sid in ids:
                 raise self.error(sec.line, 1, f"sentron id {sid} is used twice")
             ids.add(sid)
-            out.append(SentronCode(name=sec.name, id=sid, home=sec.home or Coord(), core=sec.core,
+            out.append(SentronCode(name=sec.name, id=sid, home=sec.home or ORIGIN, core=sec.core,
                                    thread=sec.thread, init=tuple(sec.init.items()),
                                    siws=tuple(sec.siws), lines=tuple(sec.lines)))
         return Program(tuple(out), tuple(self.preload.items()), source=self.file)

@@ -31,10 +31,12 @@ def _read_program(arg: str):
         return assemble(programs.source(arg), file=f"{arg}.siw")
     try:
         text = read_regular_file(arg, MAX_SOURCE_BYTES).decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror or str(e) if isinstance(e, OSError) else f"not UTF-8 text (byte {e.start})"
-        raise ConfigError(f"cannot read program {arg!r}: {reason}",
+    except OSError as e:
+        raise ConfigError(f"cannot read program {arg!r}: {e.strerror or e}",
                           hint=f"give a path, or one of the examples: {', '.join(programs.names())}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"cannot read program {arg!r}: not UTF-8 text (byte {e.start}: {e.reason})",
+                          hint="save the file as UTF-8") from None
     return assemble(text, file=arg)
 
 

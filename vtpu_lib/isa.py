@@ -181,7 +181,8 @@ _exp_array = np.frompyfunc(_exp_scalar, 1, 1)
 def _exp(a):
     if type(a) is float:
         return _exp_scalar(a)
-    return _exp_array(np.asarray(a, dtype=np.float64)).astype(np.float64)
+    with _quiet():  # math.exp leaves the overflow flag set, which numpy would report
+        return _exp_array(np.asarray(a, dtype=np.float64)).astype(np.float64)
 
 
 def _max(a, b):
@@ -194,7 +195,8 @@ def _max(a, b):
             return math.nan
         return b if math.copysign(1.0, a) < 0 else a  # equal: +0 beats -0
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return np.where(a == b, np.where(np.signbit(a), b, a), np.maximum(a, b))
+    with _quiet():
+        return np.where(a == b, np.where(np.signbit(a), b, a), np.maximum(a, b))
 
 
 def _min(a, b):
@@ -207,7 +209,8 @@ def _min(a, b):
             return math.nan
         return a if math.copysign(1.0, a) < 0 else b  # equal: -0 beats +0
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return np.where(a == b, np.where(np.signbit(a), a, b), np.minimum(a, b))
+    with _quiet():
+        return np.where(a == b, np.where(np.signbit(a), a, b), np.minimum(a, b))
 
 
 def _cmp(a, b):
@@ -218,7 +221,8 @@ def _cmp(a, b):
             return 1.0
         return 0.0 if a == b else math.nan
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return np.where(a < b, -1.0, np.where(a > b, 1.0, np.where(a == b, 0.0, np.nan)))
+    with _quiet():
+        return np.where(a < b, -1.0, np.where(a > b, 1.0, np.where(a == b, 0.0, np.nan)))
 
 
 def _sel(a, b, c):
@@ -227,12 +231,47 @@ def _sel(a, b, c):
     return np.where(np.asarray(a, dtype=np.float64) != 0.0, b, c).astype(np.float64)
 
 
-def _add(a, b): return a + b
-def _sub(a, b): return a - b
-def _mul(a, b): return a * b
-def _fma(a, b, c): return a * b + c      # two roundings, like the original
-def _neg(a): return -a
-def _mov(a): return a
+# add, sub, mul, fma, neg: Python floats follow IEEE 754 silently (inf - inf is nan, overflow is
+# inf); numpy arrays get the same results with its floating-point warnings turned off.
+def _quiet():
+    return np.errstate(all="ignore")
+
+
+
+def _add(a, b):
+    if type(a) is float is type(b):
+        return a + b
+    with _quiet():
+        return np.add(a, b, dtype=np.float64)
+
+
+def _sub(a, b):
+    if type(a) is float is type(b):
+        return a - b
+    with _quiet():
+        return np.subtract(a, b, dtype=np.float64)
+
+
+def _mul(a, b):
+    if type(a) is float is type(b):
+        return a * b
+    with _quiet():
+        return np.multiply(a, b, dtype=np.float64)
+
+
+def _fma(a, b, c):  # two roundings, like the original: not a fused multiply-add
+    if type(a) is float is type(b) and type(c) is float:
+        return a * b + c
+    with _quiet():
+        return np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64)
+
+
+def _neg(a):
+    return -a if type(a) is float else np.negative(np.asarray(a, dtype=np.float64))
+
+
+def _mov(a):
+    return a if type(a) is float else np.array(a, dtype=np.float64)
 
 
 _D3 = "rd:r!, ra:r, rb:r"

@@ -219,60 +219,52 @@ def _make_temp(path: str) -> tuple[int, str]:
 
 
 class _Terminated(BaseException):
-    """Raised by the SIGTERM handler inside a save, to unwind it (never escapes save)."""
+    """Raised by the SIGTERM handler inside a save, to unwind it (caught by _SigtermAborts)."""
 
 
 class _SigtermAborts:
     """Around a save: any exception or a SIGTERM removes the temp file ``self.tmp``.
 
     Python runs signal handlers in the main thread only, so elsewhere this only cleans up on
-    exceptions. A SIGTERM unwinds the save; then the previous handler is put back and the
-    signal raised again, so it does what it would have done without us: by default end the
-    process. If a Python handler chose not to end it, the save fails with PhextFileError.
+    exceptions. A SIGTERM unwinds the save once (a second one during the cleanup only waits
+    for it); then the previous handler is put back and the signal raised again, so it does
+    what it would have done without us: by default end the process. If a Python handler
+    chose not to end it, the save fails with PhextFileError.
     """
 
     def __init__(self, path: str):
         self.path, self.tmp, self.previous = path, None, None
+        self.armed = self.terminated = False
 
     def __enter__(self) -> "_SigtermAborts":
         if threading.current_thread() is threading.main_thread():
             previous = signal.getsignal(signal.SIGTERM)
             if previous not in (signal.SIG_IGN, None):  # None: a handler not set from Python
-                self.previous = previous
-                signal.signal(signal.SIGTERM, _on_sigterm)
+                self.previous, self.armed = previous, True
+                signal.signal(signal.SIGTERM, self._on_sigterm)
         return self
 
+    def _on_sigterm(self, signum, frame) -> None:
+        self.terminated = True
+        if self.armed:
+            self.armed = False
+            raise _Terminated
+
     def __exit__(self, kind, exc, tb) -> bool:
-        with _sigterm_blocked():  # a second SIGTERM now waits until the cleanup is done
-            if self.tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.tmp)
-            if self.previous is not None:
-                signal.signal(signal.SIGTERM, self.previous)
-            if kind is _Terminated:
-                signal.raise_signal(signal.SIGTERM)  # delivered (by default: the end) on unblocking
-        if kind is _Terminated:
+        self.armed = False
+        if self.tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        if self.terminated:
+            signal.raise_signal(signal.SIGTERM)  # the previous handler's turn: by default, the end
+        if kind is _Terminated:  # ... and that handler let the process go on
             raise PhextFileError(f"{self.path}: save interrupted by SIGTERM; the file is unchanged")
         if isinstance(exc, OSError):
             raise PhextFileError(f"{self.path}: cannot write: {exc.strerror or exc}",
                                  hint="check the disk space and that the file is writable") from None
         return False
-
-
-@contextlib.contextmanager
-def _sigterm_blocked():
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield  # no handler of ours to race with, or no signal masks (Windows)
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _on_sigterm(signum, frame):
-    raise _Terminated
 
 
 def values_equal(a: float, b: float) -> bool:

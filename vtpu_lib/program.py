@@ -9,6 +9,8 @@ the file. Floats compare by their bits, so a program holding nan equals its own 
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .coord import ORIGIN, Coord
@@ -37,6 +39,46 @@ class SIW:
         return self
 
 
+class Lines(Sequence):
+    """Source line numbers of a sentron's SIWs: a read-only sequence of ints kept in 4 bytes each
+    (a 5M-SIW program would otherwise spend 8 bytes a SIW on pointers to them)."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, values=()):
+        self._a = array("i", values)
+
+    def __len__(self) -> int:
+        return len(self._a)
+
+    def __getitem__(self, i):
+        return tuple(self._a[i]) if isinstance(i, slice) else self._a[i]
+
+    def __iter__(self):
+        return iter(self._a)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None
+
+    def __add__(self, other) -> tuple:
+        return tuple(self) + tuple(other)
+
+    def __mul__(self, n: int) -> tuple:
+        return tuple(self) * n
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (Lines, (list(self._a),))
+
+    def __repr__(self) -> str:
+        head = ", ".join(map(str, self._a[:6]))
+        return f"Lines([{head}{', ...' if len(self) > 6 else ''}], {len(self):,} lines)"
+
+
 def _value_key(value):
     """A register or memory value in a form that compares by bits (nan == nan, -0 != +0)."""
     if isinstance(value, float):
@@ -56,7 +98,11 @@ class SentronCode:
     thread: int = 0
     init: tuple[tuple[Reg, object], ...] = ()  # (.set) initial register values
     siws: tuple[SIW, ...] = ()
-    lines: tuple[int, ...] = field(default=())  # source line of each SIW (not compared)
+    lines: Lines = field(default=())  # source line of each SIW (not compared)
+
+    def __post_init__(self):
+        if not isinstance(self.lines, Lines):
+            object.__setattr__(self, "lines", Lines(self.lines))
 
     def _key(self) -> tuple:
         init = tuple((reg, _value_key(v)) for reg, v in self.init)
@@ -234,4 +280,4 @@ def check_program(program: Program) -> None:
             raise ProgramError(f"preload entries are (Coord, float), got ({coord!r}, {value!r})")
 
 
-__all__ = ["SIW", "SentronCode", "Program", "siw_line", "check_program"]
+__all__ = ["SIW", "SentronCode", "Program", "Lines", "siw_line", "check_program"]

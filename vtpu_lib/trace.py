@@ -11,6 +11,7 @@ outside this module and the log itself looks at how it is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 
 from .coord import Coord
 from .errors import VtpuError
@@ -127,8 +128,8 @@ class Trace:
 
     def _columns(self):
         """(cycle, sentron index, code, arg) per record."""
-        log, n = self.log, self.n_events
-        return ((v >> 32, v >> 16 & 0xFFFF, v & 0xFFFF, a) for v, a in zip(log.ev[:n], log.arg[:n]))
+        log = self.log
+        return ((v >> 32, v >> 16 & 0xFFFF, v & 0xFFFF, a) for v, a in islice(zip(log.ev, log.arg), self.n_events))
 
     def counters(self, sentron: int | str | None = None) -> Counters:
         """Counters for one sentron, or for the whole machine (including host PPT accesses)."""

@@ -17,7 +17,8 @@ from ..coord import Coord
 from ..errors import ConfigError, SimError
 from ..program import Program, SentronCode
 from .decode import check_mode, decode
-from .events import HOST, HOST_INDEX, K_RECV, K_RETIRE, K_SEND, K_START, MAX_CYCLE, MAX_SENTRONS, EventLog, NullLog
+from .events import HOST, HOST_INDEX, K_RETIRE, K_START, MAX_CYCLE, MAX_SENTRONS, EventLog, NullLog
+from .handlers import ppt_access
 from .network import Network
 from .reference import advance
 from .state import DORMANT, REG_INDEX, RETIRED, RUNNING, SentronState, register_value
@@ -79,7 +80,7 @@ class Machine:
         if len(self.sentrons) >= MAX_SENTRONS:
             raise SimError(f"a machine holds at most {MAX_SENTRONS:,} sentrons", cycle=self.cycle)
         decoded = decode(code, self.config, self.mode, self.slot_order) if decoded is None else decoded
-        s = SentronState(code, decoded, len(self.sentrons), code.id if code.core is None else code.core, source)
+        s = SentronState(code, tuple(decoded), len(self.sentrons), code.id if code.core is None else code.core, source)
         self.sentrons[code.id], self.names[code.name], self.homes[code.id] = s, code.id, code.home
         self.log.ids.append(code.id)
         self.network.attach(code.id)
@@ -113,53 +114,15 @@ class Machine:
                            hint=f"loaded: {', '.join(s.label for s in self.sentrons.values()) or 'none'}")
         return self.sentrons[sid]
 
-    # -- the units' services to the handlers ----------------------------------------------------------
-    def ppt_access(self, index: int, op: str, coord: Coord, t: int, fill: int = 0):
-        acc = self.ppt.access(self.ppt.page_of(coord), t, fill)
-        self.log.ppt(t, index, op, coord, acc.outcome, acc.late, acc.prefetched)
-        return acc
-
-    def target(self, dest) -> SentronState:
-        from .handlers import Fault
-        sid = self.names.get(dest, dest)
-        if sid not in self.sentrons:
-            raise Fault(f"send to sentron {dest!r}, which does not exist",
-                        hint=f"sentrons: {', '.join(s.label for s in self.sentrons.values())}")
-        return self.sentrons[sid]
-
-    def send(self, s: SentronState, dst: SentronState, values: tuple, t: int) -> None:
-        c = self.config
-        msg = self.network.deliver(s, dst, values, t, c.send_base_cycles, c.send_cycles_per_hop)
-        self.log_message(t, s.index, "send", msg)
-
-    def log_message(self, t: int, index: int, kind: str, msg) -> None:
-        if kind == "send":
-            self.log.messages.append(msg)
-            self.log.message(t, index, K_SEND, len(self.log.messages) - 1)
-        else:
-            self.log.message(t, index, K_RECV, self._message_index(msg))
-
-    def _message_index(self, msg) -> int:
-        # a message's index is its position in the log; seq counts sends from 1 in the same order
-        i = msg.seq - 1
-        return i if i < len(self.log.messages) and self.log.messages[i] is msg else self.log.messages.index(msg)
-
-    def flush_retires(self, upto: int | None) -> None:
-        """Log the retire records due by cycle ``upto`` (all of them for None), in cycle order."""
-        due = sorted(r for r in self.retiring if upto is None or r[0] <= upto)
-        self.retiring = [r for r in self.retiring if not (upto is None or r[0] <= upto)]
-        for cycle, index, pc in due:
-            self.log.add(cycle, index, K_RETIRE, pc)
-
     # -- host access (counted in the PPT like the original's host code) --------------------------------
     def host_write(self, coord: Coord | str, value: float) -> None:
         coord = Coord.parse(coord)
-        self.ppt_access(HOST_INDEX, "host-write", coord, self.cycle)
+        ppt_access(self, HOST_INDEX, "host-write", coord, self.cycle)
         self.memory.write(coord, value)
 
     def host_read(self, coord: Coord | str) -> float:
         coord = Coord.parse(coord)
-        self.ppt_access(HOST_INDEX, "host-read", coord, self.cycle)
+        ppt_access(self, HOST_INDEX, "host-read", coord, self.cycle)
         return self.memory.read(coord)
 
     def save_memory(self, path) -> None:

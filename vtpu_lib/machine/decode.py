@@ -43,6 +43,15 @@ class DecodedOp(NamedTuple):
     op: int            # op id (isa.OP_ID)
 
 
+    def __repr__(self) -> str:
+        from ..isa import OP_NAMES
+        from .state import reg_name
+        srcs = ", ".join(reg_name(i) for i in self.srcs)
+        dst = f"{reg_name(self.dst)} <- " if self.dst >= 0 else ""
+        extra = ", ".join(map(repr, self.args))
+        return f"<{OP_NAMES[self.op]} {dst}{srcs}{'; ' + extra if extra else ''} (latency {self.latency})>"
+
+
 class DecodedSIW(NamedTuple):
     waits: tuple       # registers the scoreboard checks: sources must be ready; no pending
                        # write may remain on a destination (write-after-write)
@@ -52,6 +61,28 @@ class DecodedSIW(NamedTuple):
     block_reason: StallReason | None
     ops: tuple         # DecodedOp per non-empty slot, in execution order
     buffered: bool
+
+
+    def __repr__(self) -> str:
+        from .state import reg_name
+        pipes = "".join(p for p, bit in zip("DSC", (1, 2, 4)) if self.pipes & bit) or "none"
+        return (f"DecodedSIW(pipes {pipes}, waits on {', '.join(map(reg_name, self.waits)) or 'nothing'}"
+                f"{', blocking' if self.block else ''}{', buffered' if self.buffered else ''}: "
+                + "; ".join(map(repr, self.ops)) + ")")
+
+
+class Decoded(tuple):
+    """A sentron's decoded SIWs (a tuple, one record per SIW) that prints as a summary."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        unique = len({id(d) for d in self})
+        first = f"; first: {self[0]!r}" if self else ""
+        return f"Decoded({len(self):,} SIWs, {unique:,} distinct records{first})"
+
+    def __deepcopy__(self, memo):
+        return self  # immutable records: forks share them
 
 
 def _decode_op(instr: Instr, pipe, latency: dict) -> DecodedOp:
@@ -115,7 +146,7 @@ def check_mode(mode: str, slot_order: str) -> None:
 
 
 def decode(code: SentronCode, config: MachineConfig | str = "seed", mode: str = "vliw",
-           slot_order: str = "DSC") -> tuple[DecodedSIW, ...]:
+           slot_order: str = "DSC") -> Decoded:
     """``code``'s SIWs decoded for ``config`` and ``mode``: one record per SIW, shared between
     identical SIWs (the same object for every repetition of a line, equal records for equal lines)."""
     config = get_config(config)
@@ -131,8 +162,8 @@ def decode(code: SentronCode, config: MachineConfig | str = "seed", mode: str = 
                 d = by_value[siw] = decode_siw(siw, config, mode, slot_order)
             by_id[id(siw)] = d
         out.append(d)
-    return tuple(out)
+    return Decoded(out)
 
 
-__all__ = ["decode", "decode_siw", "DecodedSIW", "DecodedOp", "check_mode", "MODES",
+__all__ = ["decode", "decode_siw", "Decoded", "DecodedSIW", "DecodedOp", "check_mode", "MODES",
            "D1", "D2", "D3", "CONST", "HVALUE", "HTIMED", "HEFFECT"]

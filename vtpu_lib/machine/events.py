@@ -102,8 +102,12 @@ class EventLog:
         self.ev.append(cycle << 32 | index << 16 | K_PPT | payload << 3)
         self.arg.append(ci)
 
-    def message(self, cycle: int, index: int, kind: int, msg_index: int) -> None:
-        self.add(cycle, index, kind, msg_index)
+    def send(self, cycle: int, index: int, msg: Message) -> None:
+        self.messages.append(msg)   # message i has seq i + 1: both count sends from the start
+        self.add(cycle, index, K_SEND, len(self.messages) - 1)
+
+    def recv(self, cycle: int, index: int, msg: Message) -> None:
+        self.add(cycle, index, K_RECV, msg.seq - 1)
 
     # -- reading -------------------------------------------------------------------------------
     def share(self) -> int:
@@ -188,6 +192,12 @@ class NullLog(EventLog):
         pass
 
     def ppt(self, *args) -> None:
+        pass
+
+    def send(self, *args) -> None:
+        pass
+
+    def recv(self, *args) -> None:
         pass
 
     def truncate(self, mark) -> None:

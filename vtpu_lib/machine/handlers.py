@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from ..coord import Coord, tier
+from ..coord import Coord, hamming, tier
 from ..errors import CoordError
 from ..isa import StallReason
 from .state import RETIRED, reg_name
@@ -52,16 +52,23 @@ def miss_cycles(m, s, coord: Coord) -> int:
     return c.ppt_miss_penalty_cycles + c.tier_latency_cycles[tier(s.home, coord)]
 
 
+def ppt_access(m, index: int, op: str, coord: Coord, t: int, fill: int = 0):
+    """A demand lookup in the PPT (a gather, scatter or host access), logged."""
+    acc = m.ppt.access(m.ppt.page_of(coord), t, fill)
+    m.log.ppt(t, index, op, coord, acc.outcome, acc.late, acc.prefetched)
+    return acc
+
+
 def gather(m, s, op, t):
     coord = s.regs[op.a]
-    acc = m.ppt_access(s.index, "gather", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
+    acc = ppt_access(m, s.index, "gather", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
     ready = acc.ready_cycle + op.latency
     return m.memory.read(coord), ready, (StallReason.PPT_MISS if ready > t + op.latency else StallReason.DEPENDENCE)
 
 
 def scatter(m, s, op, t):
     coord = s.regs[op.a]
-    m.ppt_access(s.index, "scatter", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
+    ppt_access(m, s.index, "scatter", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
     m.memory.write(coord, s.regs[op.b])  # posted: the sentron does not wait for a store miss
     return True
 
@@ -96,21 +103,28 @@ def unpack(m, s, op, t):
     return msg[lane]
 
 
+def _deliver(m, s, dst, values: tuple, t: int) -> None:
+    c = m.config
+    msg = m.network.deliver(s, dst, values, t, c.send_base_cycles, c.send_cycles_per_hop)
+    m.log.send(t, s.index, msg)
+
+
 def send(m, s, op, t):
-    m.send(s, m.target(op.args[0]), s.regs[op.a], t)
+    dest = op.args[0]
+    sid = m.names.get(dest, dest)
+    if sid not in m.sentrons:
+        raise Fault(f"send to sentron {dest!r}, which does not exist",
+                    hint=f"sentrons: {', '.join(x.label for x in m.sentrons.values())}")
+    _deliver(m, s, m.sentrons[sid], s.regs[op.a], t)
     return True
 
 
 def beacon(m, s, op, t):
     (radius,) = op.args
     for other in m.sentrons.values():
-        if other is not s and _hamming(other.home, s.home) <= radius:
-            m.send(s, other, s.regs[op.a], t)
+        if other is not s and hamming(other.home, s.home) <= radius:
+            _deliver(m, s, other, s.regs[op.a], t)
     return True
-
-
-def _hamming(a, b) -> int:
-    return sum(x != y for x, y in zip(a, b))
 
 
 def _source(m, src):
@@ -141,7 +155,7 @@ def can_recv(m, s, op, t) -> bool:
 def recv(m, s, op, t):
     src, lane0 = op.args
     msg = m.network.take(s, _source(m, src), t, m.homes)
-    m.log_message(t, s.index, "recv", msg)
+    m.log.recv(t, s.index, msg)
     value = (msg.values[0] if msg.values else 0.0) if lane0 else msg.values
     return value, t + op.latency, StallReason.DEPENDENCE
 
@@ -184,4 +198,4 @@ HANDLERS: dict[str, Handler] = {
     "temp": Handler(EFFECT, temp),
 }
 
-__all__ = ["HANDLERS", "Handler", "Fault", "VALUE", "TIMED", "EFFECT", "miss_cycles"]
+__all__ = ["HANDLERS", "Handler", "Fault", "VALUE", "TIMED", "EFFECT", "miss_cycles", "ppt_access"]

@@ -120,7 +120,7 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
             if t >= limit:
                 _run_limit(m, live, t)
             if m.retiring:
-                m.flush_retires(t)
+                flush_retires(m, t)
             issued = False
             for core in cores:
                 if len(core) == 1:
@@ -144,7 +144,16 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
                 end = max(end, s.retire_cycle)
         live = [s for s in live if s.state != RETIRED]
     m.cycle = max(t, end)
-    m.flush_retires(None)  # every sentron has retired: nothing can happen before these any more
+    flush_retires(m, None)  # every sentron has retired: nothing can happen before these any more
+
+
+def flush_retires(m, upto: int | None) -> None:
+    """Log the retire records due by cycle ``upto`` (all of them for None), in cycle order: a
+    sentron retires when its last result lands, which may be cycles after its last issue."""
+    due = sorted(r for r in m.retiring if upto is None or r[0] <= upto)
+    m.retiring = [r for r in m.retiring if not (upto is None or r[0] <= upto)]
+    for cycle, index, pc in due:
+        m.log.add(cycle, index, K_RETIRE, pc)
 
 
 # -- errors ------------------------------------------------------------------------------------
