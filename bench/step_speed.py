@@ -62,6 +62,7 @@ def child(siws: int, window: int) -> dict:
 
 
 def report(r: dict) -> None:
+    print(f"Stepper(program, 'seed') set up in {1e3 * r['setup_s']:.1f} ms")
     for at in AT:
         k = f"{at // 1000}k"
         print(f"forward at {k}: {r[f'forward_{k}']:.1f} µs/cycle   (again over kept snapshots: "

@@ -16,7 +16,18 @@ def run_example(name, **kw):
 
 
 def test_dot_product_of_the_original_vectors_is_140():
-    assert sum(a * b for a, b in PAIRS) == 140.0
+    # microvtpu.py's vectors a = [2, 4, 6, 8], b = [3, 5, 7, 9]: 6 + 20 + 42 + 72 = 140
+    original = [(2.0, 3.0), (4.0, 5.0), (6.0, 7.0), (8.0, 9.0)]
+    assert list(PAIRS) == original
+    # ... and they are the vectors the shipped programs load: memory (a[i] at i+1.1.1, b[i] at
+    # i+1.2.1) for naive and optimized, registers r1..r8 for the baseline CPU
+    for version in ("naive", "optimized"):
+        cells = dict(programs.load(f"microvtpu_{version}").preload)
+        loaded = [(cells[vt.Coord.parse(f"{i}.1.1")], cells[vt.Coord.parse(f"{i}.2.1")]) for i in range(1, 5)]
+        assert loaded == original, version
+    regs = dict(programs.load("microvtpu_baseline").sentrons[0].init)
+    assert [(regs[vt.Reg("r", 2 * i + 1)], regs[vt.Reg("r", 2 * i + 2)]) for i in range(4)] == original
+    assert sum(a * b for a, b in loaded) == 140.0
 
 
 @pytest.mark.parametrize("version, cycles, ops, ops_per_cycle", [

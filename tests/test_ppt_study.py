@@ -215,7 +215,17 @@ def test_ppt_study_never_imports_plotting_or_widgets():
 
 
 def test_ppt_study_uses_the_library_configs_unchanged():
-    assert vt.REALISTIC.ppt_miss_penalty_cycles == 12 and vt.REALISTIC.latency_cycles["gather"] == 2
+    # the study's default preset is the library's REALISTIC itself (gather 2, walk 12, L2 + 4) ...
+    lib, coord = vt.REALISTIC, "1.1.1/2.1.1"   # an L2 access from the origin
+    default = ps.gather_timing(coord, warm=False)
+    assert default == ps.gather_timing(coord, warm=False, config=lib)
+    assert default.latency_cycles == lib.latency_cycles["gather"] + lib.ppt_miss_penalty_cycles + \
+        lib.tier_latency_cycles["L2"]
+    # ... and a config handed in is used as given, not swapped for a copy of the preset
+    slower = lib.replace(gather=5, ppt_miss_penalty_cycles=30)
+    assert ps.gather_timing(coord, warm=False, config=slower).latency_cycles == 5 + 30 + 4
+    assert ps.gather_timing(coord, warm=True, config=slower).latency_cycles == 5
+    assert ps.run_cold(".set p0 7.1.1\n- | gather r1, p0 | -", None, slower).counters().cycles == 5 + 30
 
 
 def test_strided_program_with_one_access_gathers_once():

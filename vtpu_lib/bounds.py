@@ -40,16 +40,21 @@ class Bounds:
 
 
 def bounds(code: SentronCode, config: MachineConfig | str = "seed") -> Bounds:
+    """Bounds for one sentron's code, in either mode. A slot that reads what an earlier slot of
+    the same SIW writes sees the old value (vliw) or the new one at once (sequential); either way
+    the SIW cannot issue before that register's previous value has landed (the scoreboard waits
+    on destinations too), so every slot's reads are timed against the values before the SIW."""
     lat = get_config(config).latency_cycles
     finish: dict[int, int] = {}   # register -> cycle its latest value is ready
     per_pipe = {"D": 0, "S": 0, "C": 0}
     path = 0
     for siw in code.siws:
+        before = dict(finish) if len(siw.ops()) > 1 else finish
         for pipe, op in zip("DSC", siw.slots):
             if op is None:
                 continue
             per_pipe[pipe] += 1
-            start = max((finish.get(flat(r), 0) for r in op.reads()), default=0)
+            start = max((before.get(flat(r), 0) for r in op.reads()), default=0)
             done = start + lat[op.spec.latency_key]
             for r in op.writes():
                 finish[flat(r)] = done

@@ -195,7 +195,11 @@ def _check_operand(kind: str, value, where: dict) -> None:
     if kind == "rm":
         return _check_reg(value, "rm", where)
     if kind == "ri":
-        return None if isinstance(value, Imm) and isinstance(value.value, float) else _check_reg(value, "r", where)
+        if isinstance(value, Imm) and isinstance(value.value, float):
+            return None
+        if not isinstance(value, Reg):
+            raise ProgramError(f"expected a register r0-r15 or an immediate Imm(float), got {value!r}", **where)
+        return _check_reg(value, "r", where)
     if kind == "imm":
         if isinstance(value, Imm) and isinstance(value.value, float):
             return None

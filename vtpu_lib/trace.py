@@ -17,7 +17,7 @@ from .coord import Coord
 from .errors import VtpuError
 from .isa import EventKind, StallReason
 from .machine.events import (HOST, HOST_INDEX, K_ISSUE, K_PPT, K_RECV, K_SEND, K_STALL, KINDS, PPT_OUTCOMES,
-                             REASONS, Event, EventLog, Message, PPTAccess)
+                             REASONS, Event, LogView, Message, PPTAccess)
 from .counters import Counters, PPTStats, count
 from .program import SentronCode, siw_line
 
@@ -59,8 +59,7 @@ class MessageRecord:
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    log: EventLog = field(repr=False)
-    n_events: int
+    log: LogView = field(repr=False)
     sentrons: tuple[SentronInfo, ...]
     memory: dict = field(repr=False)
     config_name: str = "seed"
@@ -73,19 +72,19 @@ class Trace:
         infos = tuple(SentronInfo(s.id, s.name, s.home, s.core, s.thread, s.code, s.start_cycle,
                                   s.retire_cycle, s.state, s.registers())
                       for s in m.sentrons.values())
-        return cls(m.log, m.log.share(), infos, m.memory.cells(), m.config.name, m.mode, m.cycle, m.record)
+        return cls(m.log.share(), infos, m.memory.cells(), m.config.name, m.mode, m.cycle, m.record)
 
     def __repr__(self) -> str:
         head = f"Trace({self.config_name}, {self.mode}: {len(self.sentrons)} sentron(s), cycle {self.cycle:,}, "
         if not self.recorded:
             return head + "no event log)"
         c = self.counters()
-        return head + (f"{self.n_events:,} events; {c.siws:,} SIWs, {c.ops:,} ops, "
+        return head + (f"{self.log.n:,} events; {c.siws:,} SIWs, {c.ops:,} ops, "
                        f"{c.ops_per_cycle:.2f} ops/cycle, {c.useful_ops_per_cycle:.2f} useful ops/cycle)")
 
     @property
     def event_count(self) -> int:
-        return self.n_events
+        return self.log.n
 
     def info(self, who: int | str) -> SentronInfo:
         for s in self.sentrons:
@@ -121,7 +120,7 @@ class Trace:
                                            ((kind,) if isinstance(kind, str) else kind)}
         only = self._index_of(sentron)
         log, ev = self.log, self.log.ev
-        for i in range(self.n_events):
+        for i in range(self.log.n):
             v = ev[i]
             if (kinds is None or v & 7 in kinds) and (only is None or v >> 16 & 0xFFFF == only):
                 yield log.decode(i)
@@ -129,7 +128,7 @@ class Trace:
     def _columns(self):
         """(cycle, sentron index, code, arg) per record."""
         log = self.log
-        return ((v >> 32, v >> 16 & 0xFFFF, v & 0xFFFF, a) for v, a in islice(zip(log.ev, log.arg), self.n_events))
+        return ((v >> 32, v >> 16 & 0xFFFF, v & 0xFFFF, a) for v, a in islice(zip(log.ev, log.arg), self.log.n))
 
     def counters(self, sentron: int | str | None = None) -> Counters:
         """Counters for one sentron, or for the whole machine (including host PPT accesses)."""

@@ -31,7 +31,7 @@ class RunResult:
     trace: Trace | None
     counters: Counters | None
     error: str | None
-    config: MachineConfig
+    config: MachineConfig | None   # None when the preset or an override was the mistake
 
     def text(self) -> str:
         if self.error:
@@ -44,20 +44,22 @@ class RunResult:
 
 def run_program(text: str, mode: str = "vliw", preset: MachineConfig | str = "seed", *,
                 file: str = "editor.siw", max_cycles: int = 100_000, **overrides) -> RunResult:
-    """Assemble and run ``text``; errors come back as text (with caret), never raised.
+    """Assemble and run ``text``; every mistake comes back as text (with caret), never raised:
+    the program, the preset, an override or ``max_cycles`` (None means the default, 100,000).
 
     ``overrides`` change the preset: latency keys (``mul=3``) or config fields (``ppt_sets=8``).
     """
+    config = None
     try:
         config = get_config(preset)
         if overrides:
             config = config.replace(**overrides)
-        m = Machine(config, mode=mode, max_cycles=max_cycles)
+        m = Machine(config, mode=mode, max_cycles=100_000 if max_cycles is None else max_cycles)
         m.load(assemble(text, file=file))
         trace = m.run()
         return RunResult(trace, trace.counters(), None, config)
     except VtpuError as e:
-        return RunResult(None, None, str(e), get_config(preset))
+        return RunResult(None, None, str(e), config)
 
 
 def _draw(result: RunResult, title: str = "") -> None:

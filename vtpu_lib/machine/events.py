@@ -110,10 +110,11 @@ class EventLog:
         self.add(cycle, index, K_RECV, msg.seq - 1)
 
     # -- reading -------------------------------------------------------------------------------
-    def share(self) -> int:
-        """The length a new Trace sees; later truncation below it copies the columns first."""
+    def share(self) -> "LogView":
+        """A read-only view of the log as it is now (what a Trace holds); truncating below it
+        later gives the machine fresh columns and leaves the view's alone."""
         self._shared = len(self)
-        return self._shared
+        return LogView(self.ev, self.arg, self.coords, self.messages, self.ids, self._shared)
 
     def decode(self, i: int) -> Event:
         v, arg = self.ev[i], self.arg[i]
@@ -168,6 +169,23 @@ class EventLog:
         return f"EventLog({len(self):,} events, {len(self.coords):,} coordinates, {len(self.messages):,} messages)"
 
 
+class LogView:
+    """The first ``n`` records of a log, frozen: what a :class:`~vtpu_lib.trace.Trace` reads."""
+
+    __slots__ = ("ev", "arg", "coords", "messages", "ids", "n")
+
+    def __init__(self, ev, arg, coords, messages, ids, n: int):
+        self.ev, self.arg, self.coords, self.messages, self.ids, self.n = ev, arg, coords, messages, list(ids), n
+
+    decode = EventLog.decode
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"LogView({self.n:,} events)"
+
+
 class _Discard:
     """A column that drops what is appended to it."""
     __slots__ = ()
@@ -203,9 +221,9 @@ class NullLog(EventLog):
     def truncate(self, mark) -> None:
         pass
 
-    def share(self) -> int:
-        return 0
+    def share(self) -> "LogView":
+        return LogView(array("q"), array("i"), [], [], self.ids, 0)
 
 
-__all__ = ["Event", "EventKind", "PPTAccess", "Message", "EventLog", "NullLog", "HOST", "KINDS",
+__all__ = ["Event", "EventKind", "PPTAccess", "Message", "EventLog", "LogView", "NullLog", "HOST", "KINDS",
            "PPT_OPS", "PPT_OUTCOMES", "MAX_SENTRONS", "MAX_CYCLE"]
