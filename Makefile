@@ -38,6 +38,8 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/sim_speed.py
+	$(PY) bench/sim_memory.py
+	$(PY) bench/step_speed.py
 	$(PY) bench/fleet_speed.py
 
 clean:

@@ -134,4 +134,4 @@ def test_no_run_beats_the_bound_when_a_slot_reads_an_earlier_slots_destination(m
     text = ".set r2 2\nmul r1, r2, r2 | - | pack m0, r1\n"
     b = bounds(code(text), "realistic")       # pack reads the old r1 (vliw) or gets it at once: 3 cycles
     achieved = vt.run(vt.assemble(text), "realistic", mode=mode).counters().ops_per_cycle
-    assert achieved <= b.best + 1e-9          # the run takes 3 cycles: 2/3 > 2/4
+    assert achieved <= b.best + 1e-9          # the run takes 3 cycles: 2/3 (bounds once said 2/4)

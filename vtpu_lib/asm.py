@@ -358,3 +358,6 @@ def disassemble(program: Program) -> str:
             out.append(f".set {reg} {value}")
         out.extend(siw_line(siw) for siw in s.siws)
     return "\n".join(out) + "\n"
+
+
+__all__ = ["MAX_UNROLLED_SIWS", "MAX_SOURCE_BYTES", "assemble", "read_source", "assemble_file", "disassemble"]

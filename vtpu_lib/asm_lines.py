@@ -187,3 +187,6 @@ def parse_register(text: str, files: str) -> Reg:
         raise TextError(f"register {shown} out of range ({f}0-{f}{REG_FILES[f] - 1})",
                         hint=f"the sentron has {REG_FILES[f]} {f} registers")
     return Reg(f, int(digits))
+
+
+__all__ = ["BOM", "TextError", "Token", "split_lines", "code_of", "describe_char", "shown_line", "tokens", "clip", "did_you_mean", "is_uint", "parse_number", "parse_whole", "parse_coord", "parse_lanes", "parse_value", "parse_register"]

@@ -60,3 +60,6 @@ def bounds(code: SentronCode, config: MachineConfig | str = "seed") -> Bounds:
                 finish[flat(r)] = done
             path = max(path, done)
     return Bounds(sum(per_pipe.values()), per_pipe, path)
+
+
+__all__ = ["Bounds", "bounds"]

@@ -197,3 +197,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
         return 0
+
+
+__all__ = ["cmd_run", "cmd_disasm", "cmd_examples", "main"]

@@ -159,3 +159,6 @@ def from_phext_standard(text: str) -> Coord:
     if len(parts) != 9 or not all(_is_uint(p) and 1 <= int(p) <= 999 for p in parts):
         raise CoordError(f"{text!r} is not a phext standard coordinate (9 numbers, library first)")
     return Coord([int(p) for p in reversed(parts)] + [1, 1])
+
+
+__all__ = ["NDIMS", "DIM_MAX", "GROUPS", "DIM_NAMES", "TIERS", "Coord", "ORIGIN", "hamming", "manhattan", "highest_differing_dim", "tier", "to_phext_standard", "from_phext_standard"]

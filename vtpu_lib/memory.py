@@ -270,3 +270,6 @@ class _SigtermAborts:
 def values_equal(a: float, b: float) -> bool:
     """Exact equality that also treats nan as equal to nan (for round-trip checks)."""
     return a == b or (math.isnan(a) and math.isnan(b))
+
+
+__all__ = ["FORMAT", "ORIGIN_PHEXT", "MAX_FILE_BYTES", "check_regular_file", "read_regular_file", "Memory", "values_equal"]

@@ -106,13 +106,18 @@ class PPT:
         entries = self._sets.get(i)
         if entries is None:  # (inlined _entries: this is every gather's path)
             entries = self._sets[i] = OrderedDict()
-        in_shadow = self._touch_shadow(page)
+        shadow = self._shadow
+        in_shadow = page in shadow
+        if in_shadow:  # (inlined _touch_shadow)
+            shadow.move_to_end(page)
+        else:
+            self._touch_shadow(page)
         entry = entries.get(page)
         if entry is not None:
             entries.move_to_end(page)
-            prefetched = entry[1]
+            ready, prefetched = entry
             entry[1] = False
-            return Access(True, HIT, max(cycle, entry[0]), late=entry[0] > cycle, prefetched=prefetched)
+            return Access(True, HIT, ready if ready > cycle else cycle, ready > cycle, prefetched)
         if page not in self._seen:
             outcome = COMPULSORY
         elif not in_shadow:
@@ -147,3 +152,6 @@ class PPT:
         if len(shadow) > self.sets * self.ways:
             shadow.popitem(last=False)
         return False
+
+
+__all__ = ["Access", "PPT"]

@@ -252,3 +252,6 @@ def choice_histogram(counts: dict, ax=None, title: str = "", labels=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+__all__ = ["PIPE_COLOURS", "STALL_COLOURS", "NOP_COLOUR", "slot_timeline", "ops_per_cycle_bars", "ppt_hit_rate", "ppt_occupancy", "curve", "TIER_COLOURS", "tier_bars", "fleet_timeline", "choice_histogram"]

@@ -238,3 +238,6 @@ class TemperatureExplorer:
     def _ipython_display_(self):
         display(self.widget)
         self.run()
+
+
+__all__ = ["RunResult", "run_program", "ProgramEditor", "LatencyExplorer", "StepThrough", "TemperatureExplorer"]

@@ -5,7 +5,8 @@ Each op row of ``isa.OPS`` names its handler; a handler is a plain function
 register indices ``a``, ``b``, ``c``, ``srcs`` and the non-register operands ``args``). It
 returns, by the handler's kind:
 
-* ``VALUE``  -- the value for the destination, ready after the op's static latency (index, pack...)
+* ``VALUE``  -- the value for the destination, ready after the op's static latency (index, pack,
+                unpack). These are pure functions of the registers: ``fn(regs, op)``.
 * ``TIMED``  -- ``(value, ready_cycle, stall reason)``: the latency depends on the PPT (gather) or
                 the network (recv)
 * ``EFFECT`` -- True if it changed machine state (a prefetch of a page already present returns
@@ -54,7 +55,8 @@ def miss_cycles(m, s, coord: Coord) -> int:
 
 def ppt_access(m, index: int, op: str, coord: Coord, t: int, fill: int = 0):
     """A demand lookup in the PPT (a gather, scatter or host access), logged."""
-    acc = m.ppt.access(m.ppt.page_of(coord), t, fill)
+    ppt = m.ppt
+    acc = ppt.access(coord if ppt.page_scrolls == 1 else ppt.page_of(coord), t, fill)
     m.log.ppt(t, index, op, coord, acc.outcome, acc.late, acc.prefetched)
     return acc
 
@@ -80,23 +82,26 @@ def prefetch(m, s, op, t):
     return installed
 
 
-def index(m, s, op, t):
+def index(R, op):
     dim, k = op.args
     try:
-        return s.regs[op.a].moved(dim, k)
+        return R[op.a].moved(dim, k)
     except CoordError as e:
-        raise Fault(f"index moved {s.regs[op.a]} out of range: {e.message}",
+        raise Fault(f"index moved {R[op.a]} out of range: {e.message}",
                     hint="each dimension must stay within 0..2047") from None
 
 
 # -- C pipe: messages, barriers, temperature ------------------------------------------------------
 
-def pack(m, s, op, t):
-    return tuple(map(s.regs.__getitem__, op.srcs))
+def pack(R, op):
+    srcs = op.srcs
+    if len(srcs) == 1:
+        return (R[srcs[0]],)
+    return tuple([R[i] for i in srcs])
 
 
-def unpack(m, s, op, t):
-    msg, (lane,) = s.regs[op.a], op.args
+def unpack(R, op):
+    msg, (lane,) = R[op.a], op.args
     if not 0 <= lane < len(msg):
         raise Fault(f"unpack of lane {lane} of {reg_name(op.a)}, which holds {len(msg)} value(s)",
                     hint="pack fills lanes 0.. in order; an empty message register holds none")

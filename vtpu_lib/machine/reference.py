@@ -35,11 +35,10 @@ def offer(m, s, t: int, taken: int) -> int:
     Returns 0 if it stalled, else the pipes it used plus ``_ISSUED``."""
     pc = s.pc
     d = s.decoded[pc]
-    board = s.board
-    ready = board.ready
+    ready = s.ready
     for i in d.waits:                                  # 1. the scoreboard
         if ready[i] > t:
-            m.log.add(t, s.index, REASON_CODE[board.why[i]], pc)
+            m.log.add(t, s.index, REASON_CODE[s.why[i]], pc)
             return 0
     if d.block is not None:                            # 2. a blocking recv / bar
         try:
@@ -54,7 +53,7 @@ def offer(m, s, t: int, taken: int) -> int:
         m.log.add(t, s.index, _PIPE_BUSY, pc)
         return 0
     s.state = RUNNING
-    R, why = s.regs, board.why                         # 4. the slots
+    R, why = s.regs, s.why                             # 4. the slots
     mask = 0
     pending = [] if d.buffered else None   # vliw with an intra-SIW read-after-write: hold writes
     try:
@@ -72,7 +71,7 @@ def offer(m, s, t: int, taken: int) -> int:
                 ready[dst] = t + lat
                 why[dst] = _DEP
             elif kind == HVALUE:               # index, pack, unpack: a handler, static latency
-                value = fn(m, s, op, t)
+                value = fn(R, op)
                 ready[dst] = t + lat
                 why[dst] = _DEP
             elif kind == HTIMED:               # gather, recv: the handler says when the value lands
@@ -92,10 +91,11 @@ def offer(m, s, t: int, taken: int) -> int:
         for dst, value in pending:
             R[dst] = value
     log = m.log
-    log.ev.append(t << 32 | s.index << 16 | K_ISSUE | mask << 3)   # log.add, inlined: the hot path
+    log.ev.append(t << 32 | s.issue_key | mask << 3)   # log.add(t, s.index, K_ISSUE | mask << 3, pc), inlined
     log.arg.append(pc)
-    s.pc = pc + 1
-    if s.pc == len(s.decoded):
+    pc += 1
+    s.pc = pc
+    if pc == s.n_siws:
         s.state = RETIRED
         s.retire_cycle = max(t + 1, max(ready))       # when its last result lands
         m.retiring.append((s.retire_cycle, s.index, s.pc))

@@ -14,6 +14,7 @@ import copy
 from ..coord import Coord
 from ..errors import SimError
 from ..isa import MSG_LANES, REG_FILES, Reg, StallReason
+from .events import K_ISSUE
 
 R_BASE, P_BASE, M_BASE = 0, REG_FILES["r"], REG_FILES["r"] + REG_FILES["p"]
 NREGS = M_BASE + REG_FILES["m"]
@@ -85,19 +86,23 @@ class Scoreboard:
 class SentronState:
     """The mutable state of one sentron during a run (the run returns an immutable Trace)."""
 
-    __slots__ = ("code", "decoded", "index", "id", "name", "home", "core", "thread", "regs", "board",
-                 "pc", "state", "temperature", "start_cycle", "retire_cycle", "wait_for", "source")
+    __slots__ = ("code", "decoded", "n_siws", "index", "issue_key", "id", "name", "home", "core", "thread",
+                 "regs", "board", "ready", "why", "pc", "state", "temperature", "start_cycle", "retire_cycle",
+                 "wait_for", "source")
 
     def __init__(self, code, decoded: tuple, index: int, core: int, source: str = "<program>"):
         self.code = code              # the SentronCode (immutable, shared)
         self.decoded = decoded        # its decoded SIWs (immutable, shared by forks)
+        self.n_siws = len(decoded)
         self.index = index            # position in the machine: the event log's sentron column
+        self.issue_key = index << 16 | K_ISSUE  # this sentron's issue record, less cycle and mask (events.py)
         self.id, self.name, self.home = code.id, code.name, code.home
         self.core, self.thread = core, code.thread
         self.regs: list = [0.0] * REG_FILES["r"] + [Coord()] * REG_FILES["p"] + [()] * REG_FILES["m"]
         for reg, value in code.init:
             self.regs[flat(reg)] = tuple(value) if reg.file == "m" else value
         self.board = Scoreboard()
+        self.ready, self.why = self.board.ready, self.board.why   # the run loop's shortcuts to them
         self.pc = 0
         self.state = DORMANT
         self.temperature = 0.0
@@ -130,6 +135,7 @@ class SentronState:
         for name in SentronState.__slots__:
             value = getattr(self, name)
             setattr(new, name, value if name in ("code", "decoded") else copy.deepcopy(value, memo))
+        new.ready, new.why = new.board.ready, new.board.why
         return new
 
     def __repr__(self) -> str:
