@@ -107,27 +107,31 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
     limit = m.cycle + (m.max_cycles if max_cycles is None else max_cycles)
     live = [s for s in m.sentrons.values() if s.state in (RUNNING, WAITING)]
     end = t = m.cycle
+    stop = limit if until is None else min(limit, until)
     while live:
         groups: dict[int, list] = {}
         for s in live:
             groups.setdefault(s.core, []).append(s)
         cores = list(groups.values())
+        due = min((r[0] for r in m.retiring), default=stop)  # the next retire record to log
         changed = False
         while not changed:  # cycles until a sentron retires (then regroup)
-            if until is not None and t >= until:
-                m.cycle = t
-                return
-            if t >= limit:
+            if t >= stop:
+                if until is not None and t >= until:
+                    m.cycle = t
+                    return
                 _run_limit(m, live, t)
-            if m.retiring:
+            if t >= due:
                 flush_retires(m, t)
+                due = min((r[0] for r in m.retiring), default=stop)
             issued = False
             for core in cores:
                 if len(core) == 1:
                     s = core[0]
                     if offer(m, s, t, 0):
                         issued = True
-                        changed = changed or s.state == RETIRED
+                        if s.state == RETIRED:
+                            changed = True
                     continue
                 taken, n = 0, len(core)
                 for k in range(n):  # rotating priority between the threads of a core
@@ -135,7 +139,8 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
                     used = offer(m, s, t, taken)
                     if used:
                         issued, taken = True, taken | used
-                        changed = changed or s.state == RETIRED
+                        if s.state == RETIRED:
+                            changed = True
             t += 1
             if not issued:
                 _check_deadlock(m, live, t)
