@@ -53,43 +53,10 @@ def offer(m, s, t: int, taken: int) -> int:
         m.log.add(t, s.index, _PIPE_BUSY, pc)
         return 0
     s.state = RUNNING
-    R, why = s.regs, s.why                             # 4. the slots
-    mask = 0
-    pending = [] if d.buffered else None   # vliw with an intra-SIW read-after-write: hold writes
     try:
-        for op in d.ops:
-            kind, fn, dst, a, b, c, lat, bit, args, _, _ = op
-            if kind <= CONST:                  # dense arithmetic (the op table's function) or mov #imm
-                if kind == D2:
-                    value = fn(R[a], R[b])
-                elif kind == D1:
-                    value = fn(R[a])
-                elif kind == D3:
-                    value = fn(R[a], R[b], R[c])
-                else:
-                    value = args[0]
-                ready[dst] = t + lat
-                why[dst] = _DEP
-            elif kind == HVALUE:               # index, pack, unpack: a handler, static latency
-                value = fn(R, op)
-                ready[dst] = t + lat
-                why[dst] = _DEP
-            elif kind == HTIMED:               # gather, recv: the handler says when the value lands
-                value, ready[dst], why[dst] = fn(m, s, op, t)
-            else:                              # no register result; True if it changed machine state
-                if fn(m, s, op, t):
-                    mask |= bit
-                continue
-            mask |= bit
-            if pending is None:
-                R[dst] = value
-            else:
-                pending.append((dst, value))
+        mask = execute(m, s, d, t)                     # 4. the slots
     except Fault as f:
         raise _fault(m, s, t, f) from None
-    if pending:
-        for dst, value in pending:
-            R[dst] = value
     log = m.log
     log.ev.append(t << 32 | s.issue_key | mask << 3)   # log.add(t, s.index, K_ISSUE | mask << 3, pc), inlined
     log.arg.append(pc)
@@ -100,6 +67,46 @@ def offer(m, s, t: int, taken: int) -> int:
         s.retire_cycle = max(t + 1, max(ready))       # when its last result lands
         m.retiring.append((s.retire_cycle, s.index, s.pc))
     return d.pipes | _ISSUED
+
+
+def execute(m, s, d, t: int) -> int:
+    """Run the slots of decoded SIW ``d`` for sentron ``s`` in cycle ``t``: each result goes to its
+    register with its ready cycle on the scoreboard. Returns the mask of the ops that did work."""
+    R, ready, why = s.regs, s.ready, s.why
+    mask = 0
+    pending = [] if d.buffered else None   # vliw with an intra-SIW read-after-write: hold writes
+    for op in d.ops:
+        kind, fn, dst, a, b, c, lat, bit, args, _, _ = op
+        if kind <= CONST:                  # dense arithmetic (the op table's function) or mov #imm
+            if kind == D2:
+                value = fn(R[a], R[b])
+            elif kind == D1:
+                value = fn(R[a])
+            elif kind == D3:
+                value = fn(R[a], R[b], R[c])
+            else:
+                value = args[0]
+            ready[dst] = t + lat
+            why[dst] = _DEP
+        elif kind == HVALUE:               # index, pack, unpack: a handler, static latency
+            value = fn(R, op)
+            ready[dst] = t + lat
+            why[dst] = _DEP
+        elif kind == HTIMED:               # gather, recv: the handler says when the value lands
+            value, ready[dst], why[dst] = fn(m, s, op, t)
+        else:                              # no register result; True if it changed machine state
+            if fn(m, s, op, t):
+                mask |= bit
+            continue
+        mask |= bit
+        if pending is None:
+            R[dst] = value
+        else:
+            pending.append((dst, value))
+    if pending:
+        for dst, value in pending:
+            R[dst] = value
+    return mask
 
 
 def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
@@ -203,4 +210,4 @@ def _check_deadlock(m, live, t: int) -> None:
                         hint="a recv needs a matching send; a barrier needs `count` sentrons to reach it")
 
 
-__all__ = ["advance", "offer", "where"]
+__all__ = ["advance", "offer", "execute", "flush_retires", "where"]
