@@ -299,3 +299,15 @@ def test_nothing_outside_the_log_indexes_raw_event_tuples():
     pattern = re.compile(r"\.events\[|for [a-z_]+, [a-z_]+, [a-z_]+, [a-z_]+, [a-z_]+ in .*events")
     bad = [str(p) for p in root.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert bad == []
+
+
+def test_host_write_of_a_non_number_names_the_cell():
+    m = Machine("seed")
+    with pytest.raises(vt.SimError, match="memory cell 2.1.1"):
+        m.host_write("2.1.1", "abc")
+
+
+def test_asking_for_an_unknown_event_kind_is_a_vtpu_error():
+    trace = vt.run(MUL_COPY)
+    with pytest.raises(vt.VtpuError, match="no event kind 'isue'"):
+        list(trace.events("isue"))

@@ -116,8 +116,7 @@ class Trace:
         """The log's :class:`Event` records in order; ``kind``: an EventKind (or its name) or a
         tuple of them; ``sentron``: an id or name (or -1 / 'host' for host accesses)."""
         self._need_log()
-        kinds = None if kind is None else {KINDS.index(EventKind(k)) for k in
-                                           ((kind,) if isinstance(kind, str) else kind)}
+        kinds = None if kind is None else {KINDS.index(_kind(k)) for k in ((kind,) if isinstance(kind, str) else kind)}
         only = self._index_of(sentron)
         log, ev = self.log, self.log.ev
         for i in range(self.log.n):
@@ -209,6 +208,13 @@ class Trace:
                             **self.counters(s.id).as_dict()} for s in self.sentrons]
         out["memory"] = [{"coord": str(c), "value": v} for c, v in self.memory.items()]
         return out
+
+
+def _kind(k) -> EventKind:
+    try:
+        return EventKind(k)
+    except ValueError:
+        raise VtpuError(f"no event kind {k!r}", hint=f"kinds: {', '.join(EventKind)}") from None
 
 
 __all__ = ["Trace", "Counters", "SentronInfo", "MessageRecord", "PPTStats", "Event", "EventKind", "PPTAccess",

@@ -117,6 +117,11 @@ class Machine:
     # -- host access (counted in the PPT like the original's host code) --------------------------------
     def host_write(self, coord: Coord | str, value: float) -> None:
         coord = Coord.parse(coord)
+        try:
+            value = register_value("r0", value, cycle=self.cycle)  # a cell holds what an r register does
+        except SimError:
+            raise SimError(f"cannot write {value!r} to memory cell {coord.short()}: a cell holds a number",
+                           cycle=self.cycle) from None
         ppt_access(self, HOST_INDEX, "host-write", coord, self.cycle)
         self.memory.write(coord, value)
 
