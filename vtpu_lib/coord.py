@@ -44,7 +44,7 @@ class Coord(tuple):
         for i, d in enumerate(dims):
             if not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= DIM_MAX:
                 raise CoordError(f"dimension {i} ({DIM_NAMES[i]}) = {d!r} is outside 0..{DIM_MAX}")
-        return tuple.__new__(cls, dims)
+        return _interned(dims) if cls is Coord else tuple.__new__(cls, dims)
 
     @classmethod
     def parse(cls, text: str) -> "Coord":
@@ -102,7 +102,7 @@ class Coord(tuple):
         v = self[dim] + k
         if not 0 <= v <= DIM_MAX:
             raise CoordError(f"dimension {dim} ({DIM_NAMES[dim]}) = {v} is outside 0..{DIM_MAX}")
-        return tuple.__new__(Coord, self[:dim] + (v,) + self[dim + 1:])
+        return _interned(self[:dim] + (v,) + self[dim + 1:])
 
     # ordering: outermost dimension first
     def _key(self):
@@ -114,6 +114,22 @@ class Coord(tuple):
     def __ge__(self, other): return self._key() >= Coord._key(other)
     __hash__ = tuple.__hash__
     __eq__ = tuple.__eq__
+
+
+# Equal coordinates are usually the same object: a dict that finds its key by identity skips
+# Coord's Python-level __eq__ (memory, the PPT and the event log look coordinates up on every
+# gather and scatter). A memo, not state: it only changes which object an equal value is.
+_INTERNED: dict[tuple, Coord] = {}
+_INTERN_LIMIT = 1 << 16
+
+
+def _interned(dims: tuple) -> Coord:
+    c = _INTERNED.get(dims)
+    if c is None:
+        c = tuple.__new__(Coord, dims)
+        if len(_INTERNED) < _INTERN_LIMIT:
+            _INTERNED[tuple(dims)] = c
+    return c
 
 
 ORIGIN = Coord()

@@ -19,6 +19,7 @@ from .coord import DIM_MAX
 from .errors import ConfigError
 
 HIT, COMPULSORY, CAPACITY, CONFLICT = "hit", "compulsory", "capacity", "conflict"
+OUTCOMES = (HIT, COMPULSORY, CAPACITY, CONFLICT)   # PPT.lookup's outcome codes 0..3
 
 
 class Access(NamedTuple):
@@ -102,6 +103,12 @@ class PPT:
     # -- the two operations ----------------------------------------------------------------
     def access(self, page: tuple, cycle: int, fill_cycles: int) -> Access:
         """A demand lookup at ``cycle``; a miss fills the page, usable after ``fill_cycles``."""
+        hit, outcome, ready, late, prefetched = self.lookup(page, cycle, fill_cycles)
+        return Access(hit, OUTCOMES[outcome], ready, late, prefetched)
+
+    def lookup(self, page: tuple, cycle: int, fill_cycles: int) -> tuple:
+        """:meth:`access` as a plain tuple with the outcome as a code (an index of OUTCOMES):
+        what every gather and scatter calls, so it makes no NamedTuple and no string."""
         i = self.set_of(page)
         entries = self._sets.get(i)
         if entries is None:  # (inlined _entries: this is every gather's path)
@@ -117,15 +124,15 @@ class PPT:
             entries.move_to_end(page)
             ready, prefetched = entry
             entry[1] = False
-            return Access(True, HIT, ready if ready > cycle else cycle, ready > cycle, prefetched)
+            return (True, 0, ready if ready > cycle else cycle, ready > cycle, prefetched)
         if page not in self._seen:
-            outcome = COMPULSORY
+            outcome = 1   # compulsory
         elif not in_shadow:
-            outcome = CAPACITY
+            outcome = 2   # capacity
         else:
-            outcome = CONFLICT
+            outcome = 3   # conflict
         self._insert(entries, page, cycle + fill_cycles, prefetched=False)
-        return Access(False, outcome, cycle + fill_cycles)
+        return (False, outcome, cycle + fill_cycles, False, False)
 
     def prefetch(self, page: tuple, cycle: int, fill_cycles: int) -> bool:
         """Install ``page`` (ready after ``fill_cycles``); False if it was already present."""
@@ -154,4 +161,4 @@ class PPT:
         return False
 
 
-__all__ = ["Access", "PPT"]
+__all__ = ["Access", "PPT", "OUTCOMES", "HIT", "COMPULSORY", "CAPACITY", "CONFLICT"]

@@ -17,7 +17,7 @@ from ..coord import Coord
 from ..errors import ConfigError, SimError
 from ..program import Program, SentronCode
 from .decode import check_mode, decode
-from .events import HOST, HOST_INDEX, K_RETIRE, K_START, MAX_CYCLE, MAX_SENTRONS, EventLog, NullLog
+from .events import HOST, HOST_INDEX, HOST_READ, HOST_WRITE, K_RETIRE, K_START, MAX_CYCLE, MAX_SENTRONS, EventLog, NullLog
 from .handlers import ppt_access
 from .network import Network
 from .reference import advance
@@ -122,12 +122,12 @@ class Machine:
         except SimError:
             raise SimError(f"cannot write {value!r} to memory cell {coord.short()}: a cell holds a number",
                            cycle=self.cycle) from None
-        ppt_access(self, HOST_INDEX, "host-write", coord, self.cycle)
+        ppt_access(self, HOST_INDEX, HOST_WRITE, coord, self.cycle)
         self.memory.write(coord, value)
 
     def host_read(self, coord: Coord | str) -> float:
         coord = Coord.parse(coord)
-        ppt_access(self, HOST_INDEX, "host-read", coord, self.cycle)
+        ppt_access(self, HOST_INDEX, HOST_READ, coord, self.cycle)
         return self.memory.read(coord)
 
     def save_memory(self, path) -> None:

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from ..coord import Coord
 from ..isa import EventKind, StallReason
+from ..ppt import OUTCOMES
 
 HOST = -1                  # the sentron id of host-side memory accesses
 HOST_INDEX = 0xFFFF        # ... as stored in the sentron column (unsigned 16 bits)
@@ -41,9 +42,9 @@ K_START, K_ISSUE, K_STALL, K_PPT, K_SEND, K_RECV, K_RETIRE = range(len(KINDS))
 REASONS = tuple(StallReason)
 REASON_CODE = {r: K_STALL | i << 3 for i, r in enumerate(REASONS)}   # a stall's whole code
 PPT_OPS = ("gather", "scatter", "prefetch", "host-read", "host-write")
-PPT_OUTCOMES = ("hit", "compulsory", "capacity", "conflict", "installed", "present")
-_PPT_OP = {k: i for i, k in enumerate(PPT_OPS)}
-_PPT_OUTCOME = {k: i for i, k in enumerate(PPT_OUTCOMES)}
+PPT_OUTCOMES = OUTCOMES + ("installed", "present")   # PPT.lookup's codes, then a prefetch's two
+GATHER, SCATTER, PREFETCH, HOST_READ, HOST_WRITE = range(len(PPT_OPS))
+INSTALLED, PRESENT = 4, 5
 
 
 class PPTAccess(NamedTuple):
@@ -93,12 +94,13 @@ class EventLog:
         self.ev.append(cycle << 32 | index << 16 | code)
         self.arg.append(arg)
 
-    def ppt(self, cycle: int, index: int, op: str, coord: Coord, outcome: str, late: bool, prefetched: bool):
+    def ppt(self, cycle: int, index: int, op: int, coord: Coord, outcome: int, late: bool, prefetched: bool):
+        """A PPT record; ``op`` and ``outcome`` are codes: indexes of PPT_OPS and PPT_OUTCOMES."""
         ci = self._coord_index.get(coord)
         if ci is None:
             ci = self._coord_index[coord] = len(self.coords)
             self.coords.append(coord)
-        payload = _PPT_OP[op] | _PPT_OUTCOME[outcome] << 3 | late << 6 | prefetched << 7
+        payload = op | outcome << 3 | late << 6 | prefetched << 7
         self.ev.append(cycle << 32 | index << 16 | K_PPT | payload << 3)
         self.arg.append(ci)
 

@@ -24,6 +24,7 @@ from typing import Callable, NamedTuple
 from ..coord import Coord, hamming, tier
 from ..errors import CoordError
 from ..isa import StallReason
+from .events import GATHER, INSTALLED, PREFETCH, PRESENT, SCATTER
 from .state import RETIRED, reg_name
 
 VALUE, TIMED, EFFECT = "value", "timed", "effect"
@@ -53,24 +54,25 @@ def miss_cycles(m, s, coord: Coord) -> int:
     return c.ppt_miss_penalty_cycles + c.tier_latency_cycles[tier(s.home, coord)]
 
 
-def ppt_access(m, index: int, op: str, coord: Coord, t: int, fill: int = 0):
-    """A demand lookup in the PPT (a gather, scatter or host access), logged."""
+def ppt_access(m, index: int, op: int, coord: Coord, t: int, fill: int = 0) -> int:
+    """A demand lookup in the PPT (a gather, scatter or host access; ``op`` is its code in the
+    log), logged. Returns the cycle the page's translation is usable."""
     ppt = m.ppt
-    acc = ppt.access(coord if ppt.page_scrolls == 1 else ppt.page_of(coord), t, fill)
-    m.log.ppt(t, index, op, coord, acc.outcome, acc.late, acc.prefetched)
-    return acc
+    hit, outcome, ready, late, prefetched = ppt.lookup(coord if ppt.page_scrolls == 1 else ppt.page_of(coord),
+                                                       t, fill)
+    m.log.ppt(t, index, op, coord, outcome, late, prefetched)
+    return ready
 
 
 def gather(m, s, op, t):
     coord = s.regs[op.a]
-    acc = ppt_access(m, s.index, "gather", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
-    ready = acc.ready_cycle + op.latency
+    ready = ppt_access(m, s.index, GATHER, coord, t, 0 if m.free_misses else miss_cycles(m, s, coord)) + op.latency
     return m.memory.read(coord), ready, (StallReason.PPT_MISS if ready > t + op.latency else StallReason.DEPENDENCE)
 
 
 def scatter(m, s, op, t):
     coord = s.regs[op.a]
-    ppt_access(m, s.index, "scatter", coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
+    ppt_access(m, s.index, SCATTER, coord, t, 0 if m.free_misses else miss_cycles(m, s, coord))
     m.memory.write(coord, s.regs[op.b])  # posted: the sentron does not wait for a store miss
     return True
 
@@ -78,7 +80,7 @@ def scatter(m, s, op, t):
 def prefetch(m, s, op, t):
     coord = s.regs[op.a]
     installed = m.ppt.prefetch(m.ppt.page_of(coord), t, 0 if m.free_misses else miss_cycles(m, s, coord))
-    m.log.ppt(t, s.index, "prefetch", coord, "installed" if installed else "present", False, False)
+    m.log.ppt(t, s.index, PREFETCH, coord, INSTALLED if installed else PRESENT, False, False)
     return installed
 
 
