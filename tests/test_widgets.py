@@ -59,3 +59,10 @@ def test_temperature_slider_computes_the_choice_histogram():
     assert ex.compute() == {100.0: 200, 200.0: 0, 300.0: 0}
     hot = ex.compute(10.0)
     assert sum(hot.values()) == 200 and hot[300.0] > 0
+
+
+def test_step_through_into_a_deadlock_shows_the_report_and_never_raises():
+    st = StepThrough(".sentron a id=0\n- | - | recv r1, b\n.sentron b id=1\n- | - | recv r1, a\n")
+    texts = [st.forward(draw=False) for _ in range(4)]
+    assert "the run stopped here: cycle 0" in texts[-1] and "deadlock" in texts[-1]
+    assert st.back(draw=False).startswith("cycle 0")

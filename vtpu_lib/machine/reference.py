@@ -21,8 +21,8 @@ from __future__ import annotations
 from ..errors import DeadlockError, RunLimitError, SimError
 from ..isa import StallReason
 from ..program import siw_line
-from .decode import CONST, D1, D2, D3, HEFFECT, HTIMED, HVALUE
-from .events import K_ISSUE, K_RETIRE, REASON_CODE
+from .decode import CONST, D1, D2, D3, HTIMED, HVALUE
+from .events import K_RETIRE, REASON_CODE
 from .handlers import Fault
 from .state import RETIRED, RUNNING, WAITING
 
