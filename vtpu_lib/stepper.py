@@ -17,7 +17,7 @@ from .program import Program
 
 
 class Stepper:
-    every = 32  # cycles between snapshots: a step back replays at most this many cycles
+    every = 16  # cycles between snapshots: a step back replays fewer than this many cycles
 
     def __init__(self, program: Program, config="seed", *, mode: str = "vliw", seed: int = 0,
                  max_cycles: int = 10_000):
