@@ -187,3 +187,17 @@ def test_a_program_with_a_bom_and_crlf_runs_from_the_cli(capsys, tmp_path):
     f.write_bytes(b"\xef\xbb\xbfmov r1, #3 | - | -\r\nadd r1, r1, r1 | - | -\r\n")
     code, out, _ = cli(capsys, "run", str(f), "--json")
     assert code == 0 and json.loads(out)["registers"]["r1"] == 6.0
+
+
+def test_the_bonded_pair_ships_and_computes_84_with_a_real_message(capsys):
+    from vtpu_lib.cli import main
+    assert main(["run", "attention_pair"]) == 0
+    out, err = capsys.readouterr()
+    assert "r1=84.0" in out and "5.1.1/1.1.1/1.1.1.1.1 = 84.0" in out and err == ""
+
+
+def test_a_run_ending_with_unreceived_messages_warns_naming_them(capsys):
+    from vtpu_lib.cli import main
+    assert main(["run", "alice", "bob"]) == 0
+    _, err = capsys.readouterr()
+    assert err.strip() == "warning: message 1 from alice to bob (3.0, 7.0) (sent in cycle 5) was never received"

@@ -127,6 +127,8 @@ def cmd_run(args) -> int:
     trace = m.run()
     if args.save_memory:
         m.save_memory(args.save_memory)
+    for line in _unreceived_warnings(trace):
+        print(line, file=sys.stderr)
     if args.json:
         out = trace.to_json_dict()
         if args.trace:
@@ -150,6 +152,13 @@ def _print_summary(trace, timeline: bool) -> None:
     written = trace.memory
     print(f"memory ({len(written)} cells): " + ", ".join(f"{c} = {v!r}" for c, v in list(written.items())[:12])
           + (" ..." if len(written) > 12 else ""))
+
+
+def _unreceived_warnings(trace) -> list[str]:
+    """One line per message that was sent but never received (a recv missing, or a wrong name)."""
+    names = {s.id: s.name for s in trace.sentrons}
+    return [f"warning: message {m.seq} from {names[m.src]} to {names[m.dst]} {m.values} (sent in cycle "
+            f"{m.sent_cycle}) was never received" for m in trace.unreceived_messages()]
 
 
 def cmd_disasm(args) -> int:

@@ -169,6 +169,10 @@ class Trace:
         return [MessageRecord(m.seq, m.src, m.dst, m.sent_cycle, m.arrive_cycle, received.get(m.seq), m.values)
                 for m in (e.info for e in self.events(EventKind.SEND))]
 
+    def unreceived_messages(self) -> list[MessageRecord]:
+        """Messages sent but never taken by a recv (the run ended with them in an inbox)."""
+        return [m for m in self.messages() if m.recv_cycle is None]
+
     def ppt_series(self, sentron: int | str | None = None, include_host: bool = False) -> list[tuple]:
         """Demand PPT accesses in order: ``(cycle, hit, coord, outcome)`` (data for the hit-rate plot)."""
         out = []
@@ -207,6 +211,8 @@ class Trace:
                             "registers": {k: v for k, v in s.registers.items() if k.startswith("r")},
                             **self.counters(s.id).as_dict()} for s in self.sentrons]
         out["memory"] = [{"coord": str(c), "value": v} for c, v in self.memory.items()]
+        out["unreceived_messages"] = [{"seq": m.seq, "src": m.src, "dst": m.dst, "sent_cycle": m.sent_cycle,
+                                       "values": list(m.values)} for m in self.unreceived_messages()]
         return out
 
 
