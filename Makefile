@@ -23,9 +23,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# Learners get a Lab without nbgrader's instructor extensions (nbgrader is installed for the
+# autograde test and for instructors, see README) and without JupyterLab's news pop-up and update
+# check. Disabling writes the same files under .venv/etc/jupyter every time: safe to repeat.
+NBGRADER_SERVER_EXTENSIONS := $(addprefix nbgrader.server_extensions.,formgrader validate_assignment assignment_list course_list)
+
 lab: $(STAMP)
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	$(VENV)/bin/jupyter server extension disable --sys-prefix $(NBGRADER_SERVER_EXTENSIONS) >/dev/null 2>&1
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(ROOT) \
-		--ServerApp.root_dir=$(CURDIR) notebooks/00_welcome.ipynb
+		--ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_welcome.ipynb
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile tests notebooks solutions $(NBVAL)

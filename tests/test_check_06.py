@@ -24,11 +24,36 @@ def test_6_1_rejects_sharing_through_memory():
         check.exercise_6_1(lambda: ".mem 1.1.1 3\n" + ONLY_ROOT_KNOWS)
 
 
+def test_6_1_rejects_a_gather_at_s0_and_send_back_as_too_slow():
+    back = ONLY_ROOT_KNOWS.replace("max r2, r2, r5 | - | -\n", "max r2, r2, r5 | - | -\n- | - | pack m0, r2\n"
+                                   "- | - | send m0, s1\n- | - | send m0, s2\n- | - | send m0, s3\n")
+    back = back.replace("- | - | send m0, s0\n", "- | - | send m0, s0\n- | - | recv r2, s0\n")
+    with pytest.raises(check.ExerciseFailed, match="all four hold 11.0, but after 11 cycles; the goal is at most 9 "
+                                                   "under seed") as e:
+        check.exercise_6_1(lambda: back)
+    assert "exchange values in pairs" in str(e.value)
+
+
+def test_6_1_rejects_hard_coded_maxima_on_the_second_filling():
+    cheat = "".join(f".sentron s{i} id={i}\n.set r2 11\n- | - | pack m0, r2\n- | - | send m0, s{(i + 1) % 4}\n"
+                    f"- | - | recv r3, s{(i - 1) % 4}\n" for i in range(4))
+    with pytest.raises(check.ExerciseFailed, match=r"with r1 = \(-2.0, 4.5, -8.0, 9.5\): every sentron should "
+                                                   r"hold 9.5"):
+        check.exercise_6_1(lambda: cheat)
+
+
 def test_6_2_rejects_a_temperature_that_is_too_cold():
-    with pytest.raises(check.ExerciseFailed, match=r"at T = 1 the far sender was taken in 1\.0% of runs"):
+    with pytest.raises(check.ExerciseFailed, match=r"at T = 1 the far sender was taken in 1\.0% of runs, not 11-14%"):
         check.exercise_6_2(lambda: (1.0, 0.75))
 
 
-def test_6_2_rejects_a_bad_prediction_with_the_measured_share():
-    with pytest.raises(check.ExerciseFailed, match=r"you predicted 90\.0% for the nearest sender; measured 51\.5%"):
+def test_6_2_rejects_a_bad_prediction_without_the_measured_share():
+    with pytest.raises(check.ExerciseFailed, match=r"your share of the nearest sender is wrong \(temperature is "
+                                                   r"right\)") as e:
         check.exercise_6_2(lambda: (3.5, 0.9))
+    assert "51.5" not in str(e.value) and "reveal=True" in str(e.value)
+
+
+def test_6_2_reveal_shows_the_measured_share():
+    with pytest.raises(check.ExerciseFailed, match=r"measured: share of the nearest sender 51\.5%"):
+        check.exercise_6_2(lambda: (3.5, 0.9), reveal=True)

@@ -265,8 +265,80 @@ def test_a_footprint_larger_than_the_page_space_is_refused_with_the_maximum_inst
     (lambda: ps.streams_program(9), r"streams = 9 must be a whole number 1\.\.8"),
     (lambda: ps.gather_program([]), "at least one coordinate"),
     (lambda: ps.alice_bob_trace(1.5), r"repeats = 1\.5"),
+    (lambda: ps.moving_hit_rate([], 0), "window = 0 must be a whole number >= 1"),
 ])
 def test_bad_experiment_parameters_raise_config_errors_with_a_hint(call, message):
     with pytest.raises(ConfigError, match=message) as e:
         call()
     assert e.value.hint
+
+
+# -- views of one whole run (the plots of notebook 04) ---------------------------------------------
+
+def test_stall_curve_counts_every_stall_of_its_reason_once_and_lasts_the_whole_run():
+    trace = ps.run_cold(ps.prefetch_program(32, 1), ps.stream_cells(32), "realistic")
+    curve, c = ps.stall_curve(trace), trace.counters()
+    assert len(curve) == c.cycles == 245
+    assert curve[-1] == c.stalls["ppt-miss"] == 117
+    assert all(b - a in (0, 1) for a, b in zip([0] + curve, curve))        # at most one stall per cycle
+    assert ps.stall_curve(trace, "dependence")[-1] == c.stalls["dependence"]
+
+
+def test_stall_curve_of_one_sentron_ignores_the_others():
+    from vtpu_lib.course import scenarios
+    trace = vt.run(scenarios.ALICE_BOB_MESSAGES, "realistic")
+    bob = ps.stall_curve(trace, "recv-wait", sentron="bob")
+    assert bob[-1] == trace.counters("bob").stalls["recv-wait"] > 0
+    assert ps.stall_curve(trace, "recv-wait", sentron="alice")[-1] == 0
+
+
+def test_prefetching_3_ahead_is_behind_1_ahead_until_cycle_70_then_ahead_for_good():
+    c1, c3 = (ps.stall_curve(ps.run_cold(ps.prefetch_program(32, d), ps.stream_cells(32), "realistic"))
+              for d in (1, 3))
+    assert ps.ahead_from(c3, c1) == 71
+    assert c3[70] >= c1[70] and all(a < b for a, b in zip(c3[71:], c1[71:]))
+    assert c3[59] == 36 > c1[59] == 33     # what the old 60-cycle window showed
+
+
+def test_ahead_from_pads_an_ended_curve_with_its_last_value_and_can_say_never():
+    assert ps.ahead_from([0, 1, 1], [0, 0, 2, 3, 4]) == 2
+    assert ps.ahead_from([0, 5], [0, 1, 2]) is None
+    assert ps.ahead_from([], []) is None
+
+
+def test_moving_hit_rate_averages_the_last_window_accesses():
+    series = [(t, hit, None, "hit" if hit else "compulsory") for t, hit in enumerate([0, 0, 1, 1, 1, 0])]
+    assert ps.moving_hit_rate(series, 2) == [0.0, 0.0, 0.5, 1.0, 1.0, 0.5]
+    assert ps.moving_hit_rate(series, 100) == [0.0, 0.0, 1 / 3, 0.5, 0.6, 0.5]   # cumulative while short
+
+
+def _random_walk():
+    rng = random.Random(4)
+    footprint = ps.random_footprint(24, rng)
+    pattern = [footprint[rng.randrange(len(footprint))] for _ in range(240)]
+    trace = ps.run_cold(ps.gather_program(pattern), None, "realistic", ppt_sets=4, ppt_ways=4)
+    return footprint, trace
+
+
+def test_set_load_splits_the_footprint_and_every_access_over_the_sets():
+    footprint, trace = _random_walk()
+    loads = ps.set_load(footprint, trace.ppt_series(), sets=4, ways=4)
+    p = trace.counters().ppt
+    assert [s.pages for s in loads] == [2, 11, 7, 4] and sum(s.pages for s in loads) == 24
+    assert sum(s.accesses for s in loads) == p.accesses == 240
+    assert (sum(s.hits for s in loads), sum(s.compulsory for s in loads), sum(s.capacity for s in loads),
+            sum(s.conflict for s in loads)) == (p.hits, p.compulsory, p.capacity, p.conflict)
+    assert [s.compulsory for s in loads] == [s.pages for s in loads]       # each page's first touch
+
+
+def test_only_overbooked_sets_miss_again():
+    footprint, trace = _random_walk()
+    loads = ps.set_load(footprint, trace.ppt_series(), sets=4, ways=4)
+    assert [s.overbooked for s in loads] == [False, True, True, False]
+    assert [s.re_misses for s in loads] == [0, 67, 18, 0]
+
+
+def test_set_load_uses_pages_not_cells():
+    cells = ps.scrolls(0, 1, 2, 3, 4)          # pages of 4 scrolls: page 0 (scrolls 0-3) and page 1
+    loads = ps.set_load(cells, [], sets=2, ways=1, page_scrolls=4)
+    assert [s.pages for s in loads] == [1, 1] and not any(s.overbooked for s in loads)

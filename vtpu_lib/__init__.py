@@ -44,7 +44,7 @@ GLOSSARY = {
     "op": "one filled slot of an issued SIW; NOPs (-) are never ops",
     "ops/cycle": "ops / cycles; peak 3 (one per pipe)",
     "useful ops/cycle": "only ops that changed state (a prefetch of a page already present did nothing)",
-    "utilization": "ops / (3 x cycles): the fraction of slots that held an op",
+    "utilization": "ops / (3 x cycles x cores): the fraction of slots that held an op",
     "stall": "a cycle a sentron could not issue: dependence, ppt-miss, recv-wait, barrier-wait, pipe-busy",
     "seed preset": "every op 1 cycle, memory always ready: reproduces the original vTPU's numbers",
     "realistic preset": "mul 3, fma 4, div 8 cycles, PPT misses cost 12 + tier cycles",

@@ -44,6 +44,7 @@ class Counters:
     ppt: PPTStats
     messages_sent: int
     messages_received: int
+    cores: int = 1           # cores whose slots are counted (threads of one core share its pipes)
 
     @property
     def ops_per_cycle(self) -> float:
@@ -55,12 +56,14 @@ class Counters:
 
     @property
     def utilization(self) -> float:
-        """Fraction of the 3 slots per cycle that held an op."""
-        return self.ops / (3 * self.cycles) if self.cycles else 0.0
+        """Fraction of the slots that held an op: 3 per core per cycle."""
+        return self.ops / (3 * self.cycles * self.cores) if self.cycles else 0.0
 
     @property
     def pipe_utilization(self) -> dict:
-        return {p: (n / self.cycles if self.cycles else 0.0) for p, n in self.ops_by_pipe.items()}
+        """Per pipe: ops / (cycles x cores), the fraction of that pipe's slots that held an op."""
+        slots = self.cycles * self.cores
+        return {p: (n / slots if slots else 0.0) for p, n in self.ops_by_pipe.items()}
 
     def as_dict(self) -> dict:
         p = self.ppt
@@ -147,8 +150,9 @@ def count(columns, log, codes, infos, only: int | None) -> Counters:
     accesses = o["hit"] + misses
     ppt = PPTStats(accesses, o["hit"], misses, o["hit"] / accesses if accesses else 0.0, o["compulsory"],
                    o["capacity"], o["conflict"], o["installed"] + o["present"], o["installed"], used, late)
+    cores = len({s.core for s in infos}) or 1
     return Counters(cycles, siws, sum(ops.values()), sum(useful.values()), ops, useful, nops,
-                    {str(r): n for r, n in zip(StallReason, stalls)}, ppt, sent, received)
+                    {str(r): n for r, n in zip(StallReason, stalls)}, ppt, sent, received, cores)
 
 
 __all__ = ["Counters", "PPTStats", "count", "PIPE_NAMES"]

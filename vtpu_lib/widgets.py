@@ -65,9 +65,12 @@ def run_program(text: str, mode: str = "vliw", preset: MachineConfig | str = "se
 def _draw(result: RunResult, title: str = "") -> None:
     print(result.text())
     if result.trace is not None:
-        n = result.trace.counters().cycles
+        first = result.trace.sentrons[0]
+        n = result.trace.counters(first.id).cycles  # to the retire cycle: the drain is drawn too
         fig, ax = plt.subplots(figsize=(min(14, max(7, 0.5 * n + 3)), 2.5))
-        viz.slot_timeline(result.trace.slot_rows(), ax=ax, title=title)
+        c = result.counters
+        viz.slot_timeline_with_drain(result.trace.slot_rows(), n, ax=ax,
+                                     title=f"{title}: {c.cycles} cycles, {c.ops_per_cycle:.2f} ops/cycle".lstrip(": "))
         plt.tight_layout()
         plt.show()
 
@@ -118,11 +121,13 @@ class ProgramEditor(_RunWidget):
 
 class LatencyExplorer(_RunWidget):
     """Sliders for latencies and PPT geometry; moving one re-runs the program and re-plots.
-    ``explorer.run(mul=5)`` does what moving the mul slider to 5 does."""
+    ``explorer.run(mul=5)`` does what moving the mul slider to 5 does. ``keys`` picks the sliders:
+    any latency key (``"add"`` also times ``mov``, ``sub``, ...) or config field; offer only those
+    that matter to the program (notebook 03's arithmetic has no use for PPT sliders)."""
 
     KEYS = ("mul", "fma", "gather", "ppt_miss_penalty_cycles", "ppt_sets", "ppt_ways")
-    LABELS = {"mul": "mul", "fma": "fma", "gather": "gather", "ppt_miss_penalty_cycles": "miss penalty",
-              "ppt_sets": "PPT sets", "ppt_ways": "PPT ways"}
+    LABELS = {"ppt_miss_penalty_cycles": "miss penalty", "ppt_sets": "PPT sets", "ppt_ways": "PPT ways",
+              "add": "add, mov"}  # any other key is its own label
 
     def __init__(self, text: str, preset: str = "realistic", mode: str = "vliw", keys=KEYS, title: str = ""):
         self.text, self.mode, self.title = text, mode, title
@@ -132,7 +137,7 @@ class LatencyExplorer(_RunWidget):
         for key in keys:
             value = base.latency_cycles.get(key, getattr(base, key, None))
             lo, hi = (1, 16) if key in base.latency_cycles else ((0, 40) if "penalty" in key else (1, 64))
-            self.sliders[key] = W.IntSlider(value=value, min=lo, max=max(hi, value), description=self.LABELS[key],
+            self.sliders[key] = W.IntSlider(value=value, min=lo, max=max(hi, value), description=self.LABELS.get(key, key),
                                             continuous_update=False, style={"description_width": "90px"})
             self.sliders[key].observe(self._moved, names="value")
         self.output = W.Output()
@@ -229,7 +234,9 @@ class TemperatureExplorer:
         labels = {v: f"{v:g} (hamming {h})" for v, h in self._scenarios.routing_distances().items()}
         with self.output:
             clear_output(wait=True)
-            viz.choice_histogram(self.counts, title=f"T = {self.slider.value:g}: which message recv any takes",
+            nearest = max(self.counts.values()) / max(1, sum(self.counts.values()))
+            viz.choice_histogram(self.counts, title=f"T = {self.slider.value:g}: recv any takes the most "
+                                 f"common sender {100 * nearest:.1f}% of the time",
                                  labels=labels)
             plt.tight_layout()
             plt.show()

@@ -1,6 +1,7 @@
 """What serves particular notebooks, apart from the machine: the course's own code.
 
 * :mod:`~vtpu_lib.course.micro` -- the vTPU idea in one page of plain Python (notebook 01);
+* :mod:`~vtpu_lib.course.tour` -- small measurements for the tour of notebooks 00-02;
 * :mod:`~vtpu_lib.course.ppt_study` -- the PPT experiments of notebook 04;
 * :mod:`~vtpu_lib.course.scenarios` -- the multi-sentron scenarios of notebooks 05 and 06;
 * :mod:`~vtpu_lib.course.check` -- the exercise checkers (``check.exercise_3_1(fn)``).
@@ -10,4 +11,4 @@ The dependency points one way: these modules use the core (``vtpu_lib.machine``,
 ``from vtpu_lib.course import ppt_study as ps``; nothing is imported until asked for.
 """
 
-__all__ = ["check", "micro", "ppt_study", "scenarios"]
+__all__ = ["check", "micro", "ppt_study", "scenarios", "tour"]

@@ -9,6 +9,8 @@ and returns plain records; the notebook narrates and plots them. Three kinds of 
 * **the PPT driven directly** (:func:`simulate_ppt`), for sweeps of thousands of accesses over
   many geometries (:func:`hit_rate_vs_capacity`, :func:`cyclic_vs_capacity`); a test checks it
   classifies exactly like the gather programs do on the machine;
+* **views of one run** for plots that must show the whole run: cumulative stall cycles
+  (:func:`stall_curve`, :func:`ahead_from`) and how a footprint loads the PPT's sets (:func:`set_load`);
 * the **models** the measurements are drawn against: ``min(1, C/F)`` for random accesses over a
   footprint of F pages in C entries, ``min(1, s/B)`` misses for a stride of s scrolls over pages
   of B scrolls, and ``1 - distinct/accesses`` for a cold PPT that never evicts.
@@ -41,7 +43,8 @@ __all__ = ["run_cold", "Translation", "translations", "alice_bob_trace", "alice_
            "reuse_summary", "gather_program", "classify", "THREE_C_PATTERNS", "scrolls", "Tally", "simulate_ppt",
            "random_footprint", "hit_rate_vs_capacity", "cyclic_vs_capacity", "strided_program", "StridePoint",
            "stride_sweep", "streams_program", "stream_cells", "prefetch_program", "PrefetchPoint", "prefetch_study",
-           "GatherTiming", "gather_timing"]
+           "GatherTiming", "gather_timing", "stall_curve", "ahead_from", "moving_hit_rate", "SetLoad",
+           "set_load"]
 
 
 def run_cold(program: Program | str, cells: dict | None = None, config: MachineConfig | str = "seed",
@@ -451,3 +454,88 @@ def gather_timing(coord, *, warm: bool, config: MachineConfig | str = "realistic
     outcome = trace.ppt_series()[0][3]
     return GatherTiming(coord, tier(trace.sentrons[0].home, coord), outcome, issued[1] - issued[0],
                         {k: v for k, v in c.stalls.items() if v})
+
+
+# -- 7. views of one whole run, for the plots ------------------------------------------------------------
+
+def stall_curve(trace: Trace, reason: str = "ppt-miss", sentron: int | str | None = None) -> list[int]:
+    """Stall cycles of ``reason`` so far, at the end of each cycle of the run: entry ``t`` counts
+    the stalls in cycles 0..t. The list has one entry per cycle (``counters().cycles``), so
+    curves of runs of different length share a cycle axis and each ends where its run ends."""
+    cycles = trace.counters(sentron).cycles
+    per_cycle = [0] * cycles
+    for e in trace.events(EventKind.STALL, sentron):
+        if str(e.info) == reason and e.cycle < cycles:
+            per_cycle[e.cycle] += 1
+    out, total = [], 0
+    for n in per_cycle:
+        total += n
+        out.append(total)
+    return out
+
+
+def ahead_from(better: list[int], worse: list[int]) -> int | None:
+    """The first cycle from which ``better`` stays strictly below ``worse`` to the end of both
+    curves (a curve that has ended keeps its last value), or None if it never gets there."""
+    n = max(len(better), len(worse))
+    if n == 0:
+        return None
+    pad = lambda c: list(c) + [c[-1] if c else 0] * (n - len(c))
+    b, w = pad(better), pad(worse)
+    start = None
+    for t in range(n):
+        if b[t] < w[t]:
+            start = t if start is None else start
+        else:
+            start = None
+    return start
+
+
+def moving_hit_rate(series, window: int) -> list[float]:
+    """The hit rate over the last ``window`` demand accesses (fewer at the start), one value per
+    access of ``Trace.ppt_series()``: the moving average ``viz.ppt_hit_rate`` draws."""
+    _whole("window", window, 1, hint="a window counts accesses, e.g. 16")
+    hits = [1 if hit else 0 for _, hit, *_ in series]
+    out, total = [], 0
+    for i, h in enumerate(hits):
+        total += h - (hits[i - window] if i >= window else 0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SetLoad:
+    """How hard one PPT set is pressed: the footprint pages that map to it, and its accesses."""
+    set: int
+    pages: int          # distinct footprint pages whose set this is
+    ways: int           # pages the set can hold
+    accesses: int
+    hits: int
+    compulsory: int
+    capacity: int
+    conflict: int
+
+    @property
+    def overbooked(self) -> bool:
+        return self.pages > self.ways
+
+    @property
+    def re_misses(self) -> int:
+        """Misses of pages seen before (capacity + conflict): what a bigger set would have saved."""
+        return self.capacity + self.conflict
+
+
+def set_load(footprint, series, *, sets: int, ways: int, page_scrolls: int = 1) -> list[SetLoad]:
+    """Per set of a ``sets`` x ``ways`` PPT: how many of ``footprint``'s pages map to it and how
+    its demand accesses (``Trace.ppt_series()``) turned out. A set with more pages than ways
+    must evict pages the program still uses."""
+    ppt = PPT(sets, ways, page_scrolls)
+    set_of = lambda c: ppt.set_of(ppt.page_of(Coord.parse(c)))
+    pages = [0] * sets
+    for page in {ppt.page_of(Coord.parse(c)) for c in footprint}:
+        pages[ppt.set_of(page)] += 1
+    n = [{"hit": 0, "compulsory": 0, "capacity": 0, "conflict": 0} for _ in range(sets)]
+    for _, _, coord, outcome in series:
+        n[set_of(coord)][outcome] += 1
+    return [SetLoad(s, pages[s], ways, sum(n[s].values()), n[s]["hit"], n[s]["compulsory"], n[s]["capacity"],
+                    n[s]["conflict"]) for s in range(sets)]

@@ -2,23 +2,34 @@
 
 The four C-pipe demos of the original vTPU are here, done with real messages, plus a ring
 "fleet" (neighbour exchange) and a tree all-reduce over many sentrons. Programs are built as
-data (:class:`~vtpu_lib.build.ProgramBuilder`), except the Alice/Bob program, which the
-notebooks print and edit: it is text. Runners return measured data; nothing here draws.
+data (:class:`~vtpu_lib.build.ProgramBuilder`), except the Alice/Bob program, which ships as
+text (``vtpu_lib/programs/attention_pair.siw``) because the notebooks print it. Also here: the
+dot product of notebook 01 split over several sentrons (the running example), the latency
+sweep of notebook 05 and the barrier report. Runners return measured data; nothing here draws.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from dataclasses import dataclass
 
+from .. import programs
+from ..asm import assemble
 from ..build import ProgramBuilder, op
-from ..coord import Coord
-from ..errors import ConfigError
+from ..coord import Coord, hamming
+from ..errors import ConfigError, VtpuError
+from ..isa import EventKind
 from ..machine import Machine
 from ..program import Program
+from ..trace import Trace
 
 __all__ = ["fleet_home", "send_recv_42", "barrier_of", "broadcast", "ROUTING_SENDERS", "routing_distances",
            "temperature_routing", "temperature_choices", "ring_exchange", "tree_allreduce",
-           "original_routing_choice", "ALICE_BOB_MESSAGES", "smt_pair", "alice_bob_host_copy"]
+           "original_routing_choice", "ALICE_BOB_MESSAGES", "smt_pair", "alice_bob_host_copy",
+           "BarrierPass", "barrier_passes", "BOB_HOMES", "DistancePoint", "alice_bob_with_bob_at",
+           "latency_vs_distance", "message_latencies", "dot_product_split", "SplitDot", "dot_product_versions",
+           "MemoryFileView", "memory_file_view"]
 
 
 def fleet_home(i: int, width: int = 12) -> Coord:
@@ -40,12 +51,16 @@ def send_recv_42() -> Program:
     return b.build()
 
 
-def barrier_of(n: int = 4) -> Program:
-    """``n`` sentrons doing 0, 1, 2... cycles of work before ``bar 0, n``; all leave together."""
+def barrier_of(n: int = 4, work=None) -> Program:
+    """``n`` sentrons doing ``work[i]`` adds (default 0, 1, 2...) before ``bar 0, n``; all leave together."""
+    work = list(range(n)) if work is None else list(work)
+    if len(work) != n:
+        raise ConfigError(f"barrier_of({n}) needs one amount of work per sentron, got {len(work)}",
+                          hint=f"e.g. work={list(range(n))}")
     b = ProgramBuilder("barrier.siw")
     for i in range(n):
         b.sentron(f"s{i}", id=i, home=fleet_home(i)).set("r1", 1)
-        with b.repeat(i):
+        with b.repeat(work[i]):
             b.siw(op("add", "r1", "r1", "r1"))
         b.siw(op("bar", 0, n))
         b.siw(op("mov", "r2", "r1"))
@@ -69,7 +84,6 @@ ROUTING_SENDERS = (("exact", "1.1.1", 100.0), ("near", "1.1.1/2.1.1", 200.0), ("
 
 def routing_distances() -> dict[float, int]:
     """Hamming distance from each routing sender's home to the receiver's (1.1.1), by value."""
-    from ..coord import hamming
     return {value: hamming(Coord.parse(home), Coord.parse("1.1.1")) for _, home, value in ROUTING_SENDERS}
 
 
@@ -139,7 +153,6 @@ def original_routing_choice(temperature: float) -> float:
     """What the original vTPU's fuzzy routing returned: it scored every message by
     exp(-distance / T), *sorted* by score and took the first -- always the nearest, whatever T."""
     import math
-    from ..coord import hamming
     receiver = Coord.parse("1.1.1")
     scored = sorted(((math.exp(-hamming(Coord.parse(home), receiver) / temperature), value)
                      for _, home, value in ROUTING_SENDERS), reverse=True)
@@ -148,28 +161,7 @@ def original_routing_choice(temperature: float) -> float:
 
 # -- Alice and Bob with a real message ---------------------------------------------------------
 
-ALICE_BOB_MESSAGES = """\
-# Alice computes q*k*v = 42 and SENDS it; Bob RECEIVES it and writes 42 + 42 = 84.
-.mem 1.1.1 3    # q
-.mem 2.1.1 7    # k
-.mem 3.1.1 2    # v
-.sentron alice id=0 home=1.1.1
-.set p0 1.1.1
-.set p1 2.1.1
-.set p2 3.1.1
-.set p3 4.1.1
--              | gather r0, p0  | -
--              | gather r1, p1  | -
-mul r3, r0, r1 | gather r2, p2  | -
-mul r4, r3, r2 | -              | -
--              | scatter p3, r4 | pack m0, r4
--              | -              | send m0, bob
-.sentron bob id=1 home=2.1.1
-.set p0 5.1.1
--              | -              | recv r0, alice
-add r1, r0, r0 | -              | -
--              | scatter p0, r1 | -
-"""
+ALICE_BOB_MESSAGES = programs.source("attention_pair")  # the shipped bonded pair, as text
 
 
 # -- SMT: two threads on one core, or one core each ---------------------------------------------
@@ -200,9 +192,6 @@ def alice_bob_host_copy(config="seed", alice_repeats: int = 1):
     Alice runs (her SIWs ``alice_repeats`` times), host code copies her 42 from 4.1.1 into Bob's
     r0, Bob runs, and the host reads his 84 from 5.1.1. Returns the :class:`Machine` after the run;
     ``machine.trace()`` has every event (11 PPT translations for one repeat)."""
-    import dataclasses
-
-    from .. import programs
     if isinstance(alice_repeats, bool) or not isinstance(alice_repeats, int) or alice_repeats < 1:
         raise ConfigError(f"alice_repeats = {alice_repeats!r}: Alice must run her SIWs a whole number >= 1 "
                           "of times", hint="alice_repeats=1 is the original run")
@@ -218,3 +207,189 @@ def alice_bob_host_copy(config="seed", alice_repeats: int = 1):
     m.run()
     m.host_read("5.1.1")                                 # the host's final gather of 84
     return m
+
+
+# -- barriers: who arrived when, who left when ---------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class BarrierPass:
+    """One sentron at its first ``bar``: the cycle it reached it, the cycles it waited there
+    (``barrier-wait`` stalls) and the cycle the ``bar`` issued (the sentron passed)."""
+    name: str
+    arrived_cycle: int
+    waited_cycles: int
+    passed_cycle: int
+
+
+def barrier_passes(trace: Trace) -> list[BarrierPass]:
+    """For each sentron with a ``bar``, when it reached its first one and when it passed,
+    read from the event log (the SIW at the bar's pc: stalls while waiting, then its issue)."""
+    out = []
+    for s in trace.sentrons:
+        pcs = [pc for pc, siw in enumerate(s.code.siws) if siw.c is not None and siw.c.op == "bar"]
+        if not pcs:
+            continue
+        at_bar = [e for e in trace.events((EventKind.ISSUE, EventKind.STALL), sentron=s.id) if e.pc == pcs[0]]
+        passed = next(e.cycle for e in at_bar if e.kind == EventKind.ISSUE)
+        waited = sum(1 for e in at_bar if e.kind == EventKind.STALL and e.info == "barrier-wait")
+        out.append(BarrierPass(s.name, at_bar[0].cycle, waited, passed))
+    return out
+
+
+# -- message latency against distance (notebook 05) ----------------------------------------------
+
+# Bob's homes for the sweep: 1, 2, 3, 4, 6, 9 and 11 dimensions away from Alice's 1.1.1.
+BOB_HOMES = ("2.1.1", "2.2.1", "2.2.2", "2.2.2/2.1.1", "2.2.2/2.2.2", "2.2.2/2.2.2/2.2.2.1.1",
+             "2.2.2/2.2.2/2.2.2.2.2")
+
+
+@dataclass(frozen=True, slots=True)
+class DistancePoint:
+    """Alice -> Bob with Bob at ``home``: the hops between their homes, the message's latency
+    (sent to arrival) and how long Bob waited in ``recv``."""
+    home: str
+    hops: int
+    latency_cycles: int
+    bob_wait_cycles: int
+
+
+def alice_bob_with_bob_at(home) -> Program:
+    """The shipped bonded pair (``attention_pair.siw``) with Bob's home moved to ``home``."""
+    program = programs.load("attention_pair")
+    sentrons = tuple(dataclasses.replace(s, home=Coord.parse(home)) if s.name == "bob" else s
+                     for s in program.sentrons)
+    return dataclasses.replace(program, sentrons=sentrons)
+
+
+def latency_vs_distance(homes=BOB_HOMES, config="realistic") -> list[DistancePoint]:
+    """Run Alice -> Bob once per home of Bob and measure the message and Bob's wait."""
+    points = []
+    for home in homes:
+        program = alice_bob_with_bob_at(home)
+        m = Machine(config)
+        m.load(program)
+        t = m.run()
+        (msg,) = t.messages()
+        alice, bob = t.info("alice"), t.info("bob")
+        points.append(DistancePoint(str(home), hamming(alice.home, bob.home), msg.arrive_cycle - msg.sent_cycle,
+                                    t.counters("bob").stalls["recv-wait"]))
+    return points
+
+
+def message_latencies(trace: Trace) -> dict[tuple[int, int], int]:
+    """How many messages of a run travelled ``hops`` with latency ``latency_cycles``:
+    ``{(hops, latency_cycles): count}``, sorted."""
+    counts: Counter = Counter()
+    for msg in trace.messages():
+        counts[(hamming(trace.info(msg.src).home, trace.info(msg.dst).home), msg.arrive_cycle - msg.sent_cycle)] += 1
+    return dict(sorted(counts.items()))
+
+
+# -- the running example: notebook 01's dot product, across sentrons ---------------------------
+
+def dot_product_split(parts: int, pairs=programs.ORIGINAL_PAIRS, combine: bool = True) -> Program:
+    """The dot product of notebook 01 over ``parts`` sentrons s0, s1, ...: memory as in 01
+    (a[i] at i+1.1.1, b[i] at i+1.2.1); each sentron computes the partial sum of its share of
+    the pairs into r0 the naive way (gather, gather, mul, add per pair). Then every sentron
+    but s0 packs its partial sum and sends it to s0, which receives and adds them one by one:
+    s0's r0 holds the whole dot product. ``combine=False`` leaves the messages out (only the
+    partial sums: the cost of the compute alone). ``parts=1`` is notebook 01's naive program
+    (its pointers numbered differently, the same SIWs and cycles)."""
+    n = len(pairs)
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= min(n, 8):
+        raise ConfigError(f"parts = {parts!r}: split {n} pairs over 1..{min(n, 8)} sentrons",
+                          hint="each sentron needs at least one pair (and at most 4: p0..p7 address them)")
+    shares = [range(k * n // parts, (k + 1) * n // parts) for k in range(parts)]
+    if max(len(share) for share in shares) > 4:
+        raise ConfigError(f"{n} pairs over {parts} sentrons gives a sentron more than 4 pairs",
+                          hint="p0..p7 address at most 4 pairs per sentron: use more parts")
+    b = ProgramBuilder(f"dot_product_{parts}.siw")
+    for i, (a_i, b_i) in enumerate(pairs):
+        b.mem(f"{i + 1}.1.1", a_i).mem(f"{i + 1}.2.1", b_i)
+    for k, share in enumerate(shares):
+        b.sentron(f"s{k}", id=k, home=fleet_home(k))
+        for j, i in enumerate(share):
+            b.set(f"p{2 * j}", f"{i + 1}.1.1").set(f"p{2 * j + 1}", f"{i + 1}.2.1")
+        for j, _ in enumerate(share):
+            b.siw(op("gather", "r1", f"p{2 * j}")).siw(op("gather", "r2", f"p{2 * j + 1}"))
+            b.siw(op("mul", "r3", "r1", "r2")).siw(op("add", "r0", "r0", "r3"))
+        if not combine:
+            continue
+        if k:
+            b.siw(op("pack", "m0", "r0")).siw(op("send", "m0", "s0"))
+        else:
+            for w in range(1, parts):
+                b.siw(op("recv", "r4", f"s{w}")).siw(op("add", "r0", "r0", "r4"))
+    return b.build()
+
+
+@dataclass(frozen=True, slots=True)
+class SplitDot:
+    """One version of the dot product, measured: its result, its cycles, the cycles of its
+    compute alone (for a split: the same program without the messages) and what the
+    combining by messages added (``message_cycles``)."""
+    label: str
+    sentrons: int
+    result: float
+    cycles: int
+    compute_cycles: int
+    messages: int
+    root_recv_wait_cycles: int
+
+    @property
+    def message_cycles(self) -> int:
+        """Cycles the combining (pack, send, the wire, recv, add) adds to the compute."""
+        return self.cycles - self.compute_cycles
+
+
+def dot_product_versions(config="seed", parts=(2, 4), pairs=programs.ORIGINAL_PAIRS) -> list[SplitDot]:
+    """Notebook 01's naive and packed single-sentron dot products, then :func:`dot_product_split`
+    over each number of ``parts``, all measured under ``config``."""
+    def run(program):
+        m = Machine(config)
+        m.load(program)
+        return m.run()
+    rows = []
+    for label, version in (("1 sentron, naive (01)", "naive"), ("1 sentron, packed (01)", "optimized")):
+        t = run(assemble(programs.dot_product(pairs, version), file=f"microvtpu_{version}.siw"))
+        c = t.counters()
+        rows.append(SplitDot(label, 1, t.sentrons[0].registers["r0"], c.cycles, c.cycles, 0, 0))
+    for k in parts:
+        t = run(dot_product_split(k, pairs))
+        c = t.counters()
+        rows.append(SplitDot(f"{k} sentrons, split", k, t.info("s0").registers["r0"], c.cycles,
+                             run(dot_product_split(k, pairs, combine=False)).counters().cycles, c.messages_sent,
+                             t.counters("s0").stalls["recv-wait"]))
+    return rows
+
+
+# -- what a memory file holds (notebook 06, persistence) -----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class MemoryFileView:
+    """A saved memory file taken apart: its manifest line, its body with each delimiter
+    character written as ``<name>``, and its scrolls as (phext coordinate, vTPU cell, text)."""
+    size_bytes: int
+    manifest: str
+    body: str
+    scrolls: tuple
+
+
+def memory_file_view(path) -> MemoryFileView:
+    """Read a ``.phext`` memory file (``Memory.save``) and show how phext lays it out."""
+    import pathlib
+
+    from phext.phext import Phext
+
+    from ..coord import DIM_NAMES, from_phext_standard
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    if not text.startswith("vtpu-memory "):
+        raise VtpuError(f"{path}: not a vTPU memory file (no manifest line)", hint="save one with Memory.save")
+    breaks = {getattr(Phext, f"{name.upper()}_BREAK"): name for name in DIM_NAMES[:9]}
+    manifest, _, body = text.partition("\n")
+    scrolls = []
+    for key, scroll in Phext().explode(text).items():
+        value = scroll.split("\n")[-1]
+        scrolls.append((str(key), from_phext_standard(str(key)).short(), value))
+    return MemoryFileView(len(text.encode("utf-8")), manifest,
+                          "".join(f"<{breaks[ch]}>" if ch in breaks else ch for ch in body), tuple(scrolls))

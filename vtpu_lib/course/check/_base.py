@@ -17,12 +17,32 @@ from ...trace import Trace
 
 __all__ = ["CheckPassed", "ExerciseFailed", "ExerciseIncomplete"]
 
+_RED, _YELLOW, _BOLD, _RESET = "\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m"
 
-class ExerciseIncomplete(VtpuError):
+
+class _Feedback(VtpuError):
+    """An exercise outcome shown as a short coloured message, not a traceback: IPython calls
+    ``_render_traceback_`` instead of formatting the stack (internal errors keep theirs)."""
+    _colour = _RED
+
+    def _hint_lines(self) -> list[str]:
+        return [("  hint: " if i == 0 else "        ") + h for i, h in enumerate((self.hint or "").splitlines())]
+
+    def render(self) -> str:
+        return "\n".join([self.message] + self._hint_lines())
+
+    def _render_traceback_(self) -> list[str]:
+        head, *rest = self.message.splitlines() or [""]
+        return ([f"{_BOLD}{self._colour}{head}{_RESET}"] + [f"{self._colour}{line}{_RESET}" for line in rest]
+                + [f"{_YELLOW}{line}{_RESET}" for line in self._hint_lines()])
+
+
+class ExerciseIncomplete(_Feedback):
     """The exercise has not been attempted yet."""
+    _colour = _YELLOW
 
 
-class ExerciseFailed(VtpuError):
+class ExerciseFailed(_Feedback):
     """The answer runs but does not meet the exercise's goal."""
 
 
@@ -73,15 +93,25 @@ def _program(name: str, text) -> Program:
         raise ExerciseFailed(f"exercise {name}: your program does not assemble:\n{e}") from None
 
 
+def _with_init(program: Program, registers: dict, *, learner_wins: bool) -> Program:
+    codes = []
+    for code in program.sentrons:
+        given = {reg(r, "r"): float(v) for r, v in registers.get(code.name, {}).items()}
+        init = {**given, **dict(code.init)} if learner_wins else {**dict(code.init), **given}
+        codes.append(dataclasses.replace(code, init=tuple(init.items())))
+    return dataclasses.replace(program, sentrons=tuple(codes))
+
+
 def _preset(program: Program, registers: dict) -> Program:
     """``program`` with r registers preset by the checker, ``{sentron name: {"r1": 3.0}}``: as if
     ``.set`` lines opened those sections, so the learner's own ``.set`` lines still win."""
-    codes = []
-    for code in program.sentrons:
-        init = {reg(r, "r"): float(v) for r, v in registers.get(code.name, {}).items()}
-        init.update(code.init)
-        codes.append(dataclasses.replace(code, init=tuple(init.items())))
-    return dataclasses.replace(program, sentrons=tuple(codes))
+    return _with_init(program, registers, learner_wins=True)
+
+
+def _override(program: Program, registers: dict) -> Program:
+    """``program`` with r registers set by the checker *over* the learner's own ``.set`` lines: a
+    second filling of the inputs, so that an answer must compute its result, not hold it."""
+    return _with_init(program, registers, learner_wins=False)
 
 
 def _run(name: str, program: Program, config="seed", **kw) -> Trace:
@@ -101,8 +131,44 @@ def _ok(name: str, message: str, measured: Mapping) -> CheckPassed:
     return CheckPassed(name, message, measured)
 
 
-def _expect_r(name: str, trace: Trace, reg: str, want: float, sentron=None) -> None:
+def _expect_r(name: str, trace: Trace, reg: str, want: float, sentron=None, when: str = "") -> None:
     regs = trace.info(sentron).registers if sentron is not None else trace.sentrons[0].registers
     got = regs[reg]
     if got != want:
-        _fail(name, f"{reg} = {got!r} at the end, expected {want!r}")
+        _fail(name, f"{when}{reg} = {got!r} at the end, expected {want!r}")
+
+
+def _stall_cycles(trace: Trace, sentron=None) -> list[int]:
+    """The cycles in which a sentron stalled (from the slot rows of the event log)."""
+    return [cycle for cycle, reason, _ in trace.slot_rows(sentron) if reason]
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _judge(name: str, parts: list[tuple], reveal: bool, detail: str = "", answer=None) -> None:
+    """Fail a prediction by naming its wrong parts -- not the measured values, unless ``reveal``.
+
+    ``parts``: ``(label, predicted, measured, right, hint)`` for each part of the prediction (``hint``:
+    a string or a tuple of them; repeated hints are shown once);
+    ``detail``: more of the measurement, shown only with ``reveal``; ``answer``: the learner's
+    function, named in the line that says how to ask for the measurement."""
+    wrong = [p for p in parts if not p[3]]
+    if not wrong:
+        return
+    verb = "is" if len(wrong) == 1 else "are"
+    message = f"not yet: your {_join([p[0] for p in wrong])} {verb} wrong"
+    right = [p[0] for p in parts if p[3]]
+    if right:
+        message += f" ({_join(right)} {'is' if len(right) == 1 else 'are'} right)"
+    if reveal:
+        message += "\nmeasured: " + ", ".join(f"{label} {real}" for label, _, real, *_ in parts)
+        message += f"\n{detail}" if detail else ""
+    else:
+        fn = getattr(answer, "__name__", "")
+        fn = fn if fn.isidentifier() else "your_function"
+        message += (f"\nstuck? check.exercise_{name.replace('.', '_')}({fn}, reveal=True) "
+                    "shows the measurement")
+    hints = list(dict.fromkeys(h for p in wrong for h in ((p[4],) if isinstance(p[4], str) else p[4] or ()) if h))
+    _fail(name, message, hint="\n".join(hints) or None)

@@ -12,11 +12,15 @@ from ._base import (
     _expect_r,
     _fail,
     _ok,
+    _override,
     _program,
     _run,
 )
 
-__all__ = ["exercise_5_1", "exercise_5_2"]
+__all__ = ["SECOND_VALUES_5_1", "SECOND_VALUES_5_2", "exercise_5_1", "exercise_5_2"]
+
+SECOND_VALUES_5_1 = (4.0, 2.5)    # a's r1, r2 in 5.1's second run: b must compute 10.0 from the message
+SECOND_VALUES_5_2 = (3.25, -4.0)  # a's and b's r1 in 5.2's second run: each must receive the other's
 
 
 def _sent_and_received(trace: Trace) -> tuple[int, int]:
@@ -48,6 +52,13 @@ def exercise_5_1(make_program) -> CheckPassed:
               hint="pack m0, r1, r2 then send m0, b")
     if not any(siw.c is not None and siw.c.op == "unpack" for siw in t.info("b").code.siws):
         _fail(name, "b should take the values out of the message with unpack")
+    x, y = SECOND_VALUES_5_1
+    again = _run(name, _override(_program(name, text), {"a": {"r1": x, "r2": y}}))
+    got = (again.info("b").registers["r0"], again.memory.get(_coord("7.1.1")))
+    if got != (x * y, x * y):
+        _fail(name, f"with a's r1, r2 = {x:g}, {y:g} instead, b's r0 = {got[0]!r} and 7.1.1 holds {got[1]!r}; "
+                    f"expected {x * y!r} in both",
+              hint="b must multiply the two values it unpacks from a's message, not numbers of its own")
     c = t.counters("b")
     return _ok(name, f"b computed 42.0 from one 2-lane message; b waited {c.stalls['recv-wait']} cycle(s) in recv",
                {"b_cycles": c.cycles, "recv_wait": c.stalls["recv-wait"]})
@@ -74,6 +85,18 @@ def exercise_5_2(fix_program) -> CheckPassed:
     if (a["r5"], b["r5"]) != (b["r1"], a["r1"]) or a["r1"] == b["r1"]:
         _fail(name, f"after the swap a.r5 should be b.r1 ({b['r1']!r}) and b.r5 should be a.r1 ({a['r1']!r}); "
                     f"found a.r5 = {a['r5']!r}, b.r5 = {b['r5']!r}")
+    x, y = SECOND_VALUES_5_2
+    try:
+        m = Machine("seed", max_cycles=10_000)
+        m.load(_override(prog, {"a": {"r1": x}, "b": {"r1": y}}))
+        again = m.run()
+    except VtpuError as e:
+        _fail(name, f"with other values in r1 the exchange does not complete:\n{e}")
+    got = (again.info("a").registers["r5"], again.info("b").registers["r5"])
+    if got != (y, x):
+        _fail(name, f"with a.r1 = {x:g} and b.r1 = {y:g} instead, a.r5 = {got[0]!r} and b.r5 = {got[1]!r}; "
+                    f"expected {y!r} and {x!r}",
+              hint="each sentron must receive the other's r1 in a message, not set r5 itself")
     c = t.counters()
     return _ok(name, f"swapped in {c.cycles} cycles with {c.messages_sent} messages, "
                      f"{c.stalls['recv-wait']} cycles of recv-wait in total",
