@@ -110,6 +110,13 @@ def run_child(script: str, root: str | os.PathLike, argv: list[str], timeout: fl
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def old_and_new(script: str, rev: str, argv: list[str]) -> tuple[dict, dict, str]:
+    """``script``'s child run on a worktree of ``rev`` and on the working tree: (old, new, old's sha)."""
+    with worktree(rev) as (path, sha):
+        old = run_child(script, path, argv)
+    return old, run_child(script, REPO, argv), sha
+
+
 def compare_table(rows: list[tuple[str, float, float, str]], old_label: str, new_label: str) -> None:
     """rows: (figure, old value, new value, format); prints old, new and new/old."""
     w = max(len(r[0]) for r in rows) + 2
@@ -189,9 +196,7 @@ def main() -> None:
     if not args.compare:
         report(measure(args.siws, args.repeat))
         return
-    with worktree(args.compare) as (path, sha):
-        old = run_child(__file__, path, argv)
-    new = run_child(__file__, REPO, argv)
+    old, new, sha = old_and_new(__file__, args.compare, argv)
     print(f"old: {args.compare} ({sha}) -> {old['vtpu_lib']}\nnew: working tree -> {new['vtpu_lib']}")
     print(f"program: {new['siws']:,} SIWs, {new['ops']:,} ops; best of {args.repeat}, Machine.run only")
     compare_table([("SIWs/s (event log on)", old["siws_per_s_on"], new["siws_per_s_on"], ",.0f"),

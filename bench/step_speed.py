@@ -16,7 +16,7 @@ import gc
 import json
 import time
 
-from sim_speed import REPO, compare_table, program, run_child, use_tree, worktree
+from sim_speed import compare_table, old_and_new, program, use_tree
 
 GOAL_US = 100
 AT = (1_000, 4_000)
@@ -92,9 +92,7 @@ def main() -> None:
         print(f"{args.siws:,}-SIW program, one sentron, seed; {args.window} steps timed around each place")
         report(r)
         return
-    with worktree(args.compare) as (path, sha):
-        old = run_child(__file__, path, argv)
-    new = run_child(__file__, REPO, argv)
+    old, new, sha = old_and_new(__file__, args.compare, argv)
     print(f"old: {args.compare} ({sha})")
     report(old)
     print("new: working tree")

@@ -109,16 +109,8 @@ class PPT:
     def lookup(self, page: tuple, cycle: int, fill_cycles: int) -> tuple:
         """:meth:`access` as a plain tuple with the outcome as a code (an index of OUTCOMES):
         what every gather and scatter calls, so it makes no NamedTuple and no string."""
-        i = self.set_of(page)
-        entries = self._sets.get(i)
-        if entries is None:  # (inlined _entries: this is every gather's path)
-            entries = self._sets[i] = OrderedDict()
-        shadow = self._shadow
-        in_shadow = page in shadow
-        if in_shadow:  # (inlined _touch_shadow)
-            shadow.move_to_end(page)
-        else:
-            self._touch_shadow(page)
+        entries = self._entries(page)
+        in_shadow = self._touch_shadow(page)
         entry = entries.get(page)
         if entry is not None:
             entries.move_to_end(page)

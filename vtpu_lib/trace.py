@@ -15,14 +15,11 @@ from itertools import islice
 
 from .coord import Coord
 from .errors import VtpuError
-from .isa import EventKind, StallReason
-from .machine.events import (HOST, HOST_INDEX, K_ISSUE, K_PPT, K_RECV, K_SEND, K_STALL, KINDS, PPT_OUTCOMES,
-                             REASONS, Event, LogView, Message, PPTAccess)
-from .counters import Counters, PPTStats, count
+from .isa import EventKind
+from .machine.events import HOST, HOST_INDEX, K_ISSUE, K_STALL, KINDS, REASONS, Event, LogView, Message, PPTAccess
+from .counters import PIPE_NAMES, Counters, PPTStats, count
 from .program import SentronCode, siw_line
 
-PIPE_NAMES = ("D", "S", "C")
-STALL_REASONS = tuple(str(r) for r in StallReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,4 +221,4 @@ def _kind(k) -> EventKind:
 
 
 __all__ = ["Trace", "Counters", "SentronInfo", "MessageRecord", "PPTStats", "Event", "EventKind", "PPTAccess",
-           "Message", "STALL_REASONS", "PIPE_NAMES", "PPT_OUTCOMES", "K_PPT", "K_SEND", "K_RECV"]
+           "Message", "PIPE_NAMES"]

@@ -27,9 +27,9 @@ DEFAULT_MAX_CYCLES = 2_000_000  # generous: the longest notebook program needs <
 MAX_CYCLES_LIMIT = 10**9        # the event log's cycle column holds 31 bits
 
 
-def _max_cycles(value, what: str = "max_cycles") -> int:
+def _max_cycles(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CYCLES_LIMIT:
-        raise ConfigError(f"{what} = {value!r} must be a whole number of cycles in 1..{MAX_CYCLES_LIMIT:,}",
+        raise ConfigError(f"max_cycles = {value!r} must be a whole number of cycles in 1..{MAX_CYCLES_LIMIT:,}",
                           hint=f"the default is {DEFAULT_MAX_CYCLES:,}")
     return value
 

@@ -116,13 +116,17 @@ def _deliver(m, s, dst, values: tuple, t: int) -> None:
     m.log.send(t, s.index, msg)
 
 
-def send(m, s, op, t):
-    dest = op.args[0]
-    sid = m.names.get(dest, dest)
+def _sentron_id(m, who, verb: str) -> int:
+    """The id of the sentron a send or recv names (an id or a name); a Fault if there is none."""
+    sid = m.names.get(who, who)
     if sid not in m.sentrons:
-        raise Fault(f"send to sentron {dest!r}, which does not exist",
+        raise Fault(f"{verb} sentron {who!r}, which does not exist",
                     hint=f"sentrons: {', '.join(x.label for x in m.sentrons.values())}")
-    _deliver(m, s, m.sentrons[sid], s.regs[op.a], t)
+    return sid
+
+
+def send(m, s, op, t):
+    _deliver(m, s, m.sentrons[_sentron_id(m, op.args[0], "send to")], s.regs[op.a], t)
     return True
 
 
@@ -136,13 +140,7 @@ def beacon(m, s, op, t):
 
 def _source(m, src):
     """The sender id a recv names (None for 'any'); a Fault if there is no such sentron."""
-    if src == "any":
-        return None
-    sid = m.names.get(src, src)
-    if sid not in m.sentrons:
-        raise Fault(f"recv from sentron {src!r}, which does not exist",
-                    hint=f"sentrons: {', '.join(x.label for x in m.sentrons.values())}")
-    return sid
+    return None if src == "any" else _sentron_id(m, src, "recv from")
 
 
 def can_recv(m, s, op, t) -> bool:

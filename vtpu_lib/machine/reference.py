@@ -120,7 +120,7 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
         for s in live:
             groups.setdefault(s.core, []).append(s)
         cores = list(groups.values())
-        due = min((r[0] for r in m.retiring), default=stop)  # the next retire record to log
+        due = _next_due(m, stop)  # the cycle of the next retire record to log
         changed = False
         while not changed:  # cycles until a sentron retires (then regroup)
             if t >= stop:
@@ -130,7 +130,7 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
                 _run_limit(m, live, t)
             if t >= due:
                 flush_retires(m, t)
-                due = min((r[0] for r in m.retiring), default=stop)
+                due = _next_due(m, stop)
             issued = False
             for core in cores:
                 if len(core) == 1:
@@ -157,6 +157,10 @@ def advance(m, max_cycles: int | None = None, until: int | None = None) -> None:
         live = [s for s in live if s.state != RETIRED]
     m.cycle = max(t, end)
     flush_retires(m, None)  # every sentron has retired: nothing can happen before these any more
+
+
+def _next_due(m, default: int) -> int:
+    return min((r[0] for r in m.retiring), default=default)
 
 
 def flush_retires(m, upto: int | None) -> None:
