@@ -64,7 +64,7 @@ class Machine:
     # -- loading ---------------------------------------------------------------------------------
     def load(self, program: Program, *, start: bool = True, regs: dict | None = None) -> list[SentronState]:
         """Add a program's sentrons (and preload its memory through the PPT, as the host would)."""
-        program.check() if isinstance(program, Program) else Program.check(program)
+        Program.check(program)  # a ProgramError for anything malformed (or not a Program at all)
         for coord, value in program.preload:
             self.host_write(coord, value)
         return [self.add_sentron(code, start=start, regs=regs, source=program.source)
