@@ -29,7 +29,7 @@ from .coord import DIM_MAX, DIM_NAMES, NDIMS, ORIGIN, Coord
 from .errors import AsmError, VtpuInternalError
 from .isa import MSG_LANES, NOP, OPS, PIPES, Imm, Instr, Pipe
 from .memory import read_regular_file
-from .program import SIW, Program, SentronCode, siw_line
+from .program import SIW, Program, SentronCode, repeat_loops, siw_line
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # All sentrons together, after unrolling every .repeat: a typo such as .repeat 1000000000 must
@@ -66,6 +66,7 @@ class _Section:
     init: dict = field(default_factory=dict)
     siws: list = field(default_factory=list)
     lines: list = field(default_factory=list)  # source line of each SIW
+    loops: list = field(default_factory=list)  # .repeat regions (program.Loop)
 
 
 @dataclass(eq=False)
@@ -75,6 +76,7 @@ class _Repeat:
     col: int  # of the count
     siws: list = field(default_factory=list)
     lines: list = field(default_factory=list)
+    loops: list = field(default_factory=list)  # inner regions, relative to this body
 
 
 class _Assembler:
@@ -145,7 +147,8 @@ class _Assembler:
             ids.add(sid)
             out.append(SentronCode(name=sec.name, id=sid, home=sec.home or ORIGIN, core=sec.core,
                                    thread=sec.thread, init=tuple(sec.init.items()),
-                                   siws=tuple(sec.siws), lines=tuple(sec.lines)))
+                                   siws=tuple(sec.siws), lines=tuple(sec.lines),
+                                   loops=tuple(sec.loops)))
         return Program(tuple(out), tuple(self.preload.items()), source=self.file)
 
     # -- directives ----------------------------------------------------------------------------
@@ -178,6 +181,7 @@ class _Assembler:
                              f"program {total:,} SIWs (all sentrons), more than {MAX_UNROLLED_SIWS:,}",
                              hint="check the counts of your .repeat blocks (nested counts multiply)")
         target = self.repeat[-1] if self.repeat else self.current(rep.line)
+        target.loops += repeat_loops(len(target.siws), len(rep.siws), rep.loops, rep.count)
         target.siws += rep.siws * rep.count
         target.lines += rep.lines * rep.count
         self.total = total
@@ -356,8 +360,31 @@ def disassemble(program: Program) -> str:
             elif reg.file == "r":
                 value = repr(float(value))
             out.append(f".set {reg} {value}")
-        out.extend(siw_line(siw) for siw in s.siws)
+        out.extend(_siw_lines(s.siws, s.loops))
     return "\n".join(out) + "\n"
+
+
+def _siw_lines(siws, loops) -> list[str]:
+    """The SIWs as text, each loop region as one ``.repeat`` block of its first copy (one pass)."""
+    order = sorted(loops, key=lambda l: (l.start, -l.end))
+    out: list[str] = []
+
+    def emit(lo: int, hi: int, i: int, indent: str) -> int:
+        pc = lo
+        while i < len(order) and order[i].start < hi:
+            loop = order[i]
+            out.extend(indent + siw_line(siw) for siw in siws[pc:loop.start])
+            out.append(f"{indent}.repeat {loop.count}")
+            i = emit(loop.start, loop.start + loop.body, i + 1, indent + "    ")
+            out.append(f"{indent}.end")
+            pc = loop.end
+            while i < len(order) and order[i].start < pc:
+                i += 1   # the loops inside the later copies
+        out.extend(indent + siw_line(siw) for siw in siws[pc:hi])
+        return i
+
+    emit(0, len(siws), 0, "")
+    return out
 
 
 __all__ = ["MAX_UNROLLED_SIWS", "MAX_SOURCE_BYTES", "assemble", "read_source", "assemble_file", "disassemble"]

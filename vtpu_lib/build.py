@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from .coord import DIM_NAMES, ORIGIN, Coord
 from .errors import ProgramError
 from .isa import MSG_LANES, OPS, PIPES, REG_FILES, Imm, Instr, Reg
-from .program import SIW, Program, SentronCode
+from .program import SIW, Loop, Program, SentronCode, repeat_loops
 
 __all__ = ["ProgramBuilder", "op", "reg"]
 
@@ -121,6 +121,7 @@ class ProgramBuilder:
         self._preload: dict[Coord, float] = {}
         self._sentrons: list[dict] = []
         self._bodies: list[list[SIW]] = []  # open repeat blocks, innermost last
+        self._body_loops: list[list[Loop]] = []  # loop regions inside each open block
 
     # -- directives ----------------------------------------------------------------------------
     def mem(self, coord, value) -> ProgramBuilder:
@@ -144,7 +145,7 @@ class ProgramBuilder:
         if any(s["name"] == name for s in self._sentrons):
             raise ProgramError(f"sentron {name!r} is defined twice")
         self._sentrons.append({"name": name, "id": id, "home": ORIGIN if home is None else Coord.parse(home),
-                               "core": core, "thread": thread, "init": {}, "siws": [], "implicit": False})
+                               "core": core, "thread": thread, "init": {}, "siws": [], "loops": [], "implicit": False})
         return self
 
     def set(self, register, value) -> ProgramBuilder:
@@ -205,11 +206,15 @@ class ProgramBuilder:
             raise ProgramError(f"repeat needs a count >= 0, got {n!r}")
         self._current()
         self._bodies.append([])
+        self._body_loops.append([])
         try:
             yield self
         finally:
-            body = self._bodies.pop()
-        (self._bodies[-1] if self._bodies else self._current()["siws"]).extend(body * n)
+            body, inner = self._bodies.pop(), self._body_loops.pop()
+        target = self._bodies[-1] if self._bodies else self._current()["siws"]
+        loops = self._body_loops[-1] if self._body_loops else self._current()["loops"]
+        loops += repeat_loops(len(target), len(body), inner, n)
+        target.extend(body * n)
 
     # -- result ----------------------------------------------------------------------------------------
     def build(self) -> Program:
@@ -224,12 +229,13 @@ class ProgramBuilder:
                 raise ProgramError(f"sentron id {sid} is used twice", sentron=sec["name"])
             ids.add(sid)
             out.append(SentronCode(name=sec["name"], id=sid, home=sec["home"], core=sec["core"],
-                                   thread=sec["thread"], init=tuple(sec["init"].items()), siws=tuple(sec["siws"])))
+                                   thread=sec["thread"], init=tuple(sec["init"].items()), siws=tuple(sec["siws"]),
+                                   loops=tuple(sec["loops"])))
         return Program(tuple(out), tuple(self._preload.items()), source=self.source).check()
 
     def _implicit(self) -> dict:
         return {"name": "main", "id": None, "home": ORIGIN, "core": None, "thread": 0, "init": {}, "siws": [],
-                "implicit": True}
+                "loops": [], "implicit": True}
 
     def _current(self) -> dict:
         if not self._sentrons:

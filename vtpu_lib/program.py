@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .coord import ORIGIN, Coord
 from .errors import ProgramError
@@ -37,6 +38,32 @@ class SIW:
 
     def __deepcopy__(self, memo):
         return self
+
+
+class Loop(NamedTuple):
+    """A loop region of a sentron's SIWs (a ``.repeat`` block, kept after unrolling): the SIWs
+    ``start .. start + body*count - 1`` are ``count`` copies of the ``body`` SIWs from ``start``."""
+    start: int
+    body: int
+    count: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.body * self.count
+
+    def __repr__(self) -> str:
+        return f"Loop(start={self.start}, body={self.body}, count={self.count})"
+
+
+def repeat_loops(at: int, body_len: int, inner: Sequence, count: int) -> list:
+    """The loop regions a ``.repeat count`` of ``body_len`` SIWs adds when it lands at SIW ``at``:
+    its own (if it has a body) and every copy of the loops inside its body (``inner``, relative to it)."""
+    if body_len == 0 or count == 0:
+        return []
+    out = [Loop(at, body_len, count)]
+    for k in range(count):
+        out.extend(Loop(at + k * body_len + l.start, l.body, l.count) for l in inner)
+    return out
 
 
 class Lines(Sequence):
@@ -99,10 +126,18 @@ class SentronCode:
     init: tuple[tuple[Reg, object], ...] = ()  # (.set) initial register values
     siws: tuple[SIW, ...] = ()
     lines: Lines = field(default=())  # source line of each SIW (not compared)
+    loops: tuple[Loop, ...] = ()      # .repeat regions, outer before inner (not compared)
 
     def __post_init__(self):
         if not isinstance(self.lines, Lines):
             object.__setattr__(self, "lines", Lines(self.lines))
+        if not isinstance(self.loops, tuple):
+            object.__setattr__(self, "loops", tuple(self.loops))
+
+    def innermost_loops(self) -> list[Loop]:
+        """The loop regions that hold no other loop region, in program order."""
+        return [l for l in self.loops
+                if not any(o != l and l.start <= o.start and o.end <= l.end for o in self.loops)]
 
     def _key(self) -> tuple:
         init = tuple((reg, _value_key(v)) for reg, v in self.init)
@@ -121,8 +156,9 @@ class SentronCode:
         return sum(len(s.ops()) for s in self.siws)
 
     def __repr__(self) -> str:
+        loops = f", {len(self.loops)} loop(s)" if self.loops else ""
         return (f"SentronCode({self.name!r}, id={self.id}, home={self.home.short()}, "
-                f"{len(self.siws):,} SIWs, {len(self.init)} .set)")
+                f"{len(self.siws):,} SIWs, {len(self.init)} .set{loops})")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -257,6 +293,29 @@ def _check_init(code: SentronCode) -> None:
                                **where)
 
 
+def _check_loops(code: SentronCode) -> None:
+    n = len(code.siws)
+    for loop in code.loops:
+        where = {"sentron": code.name}
+        if not isinstance(loop, Loop) or any(isinstance(v, bool) or not isinstance(v, int) for v in loop) \
+                or loop.start < 0 or loop.body < 1 or loop.count < 1 or loop.end > n:
+            raise ProgramError(f"loop region {loop!r} does not fit the sentron's {n} SIWs", **where)
+        first = code.siws[loop.start:loop.start + loop.body]
+        for k in range(1, loop.count):
+            copy = code.siws[loop.start + k * loop.body:loop.start + (k + 1) * loop.body]
+            if copy != first:
+                raise ProgramError(f"loop region {loop!r}: copy {k + 1} differs from the body", **where,
+                                   pc=loop.start + k * loop.body)
+    open_: list[Loop] = []   # regions nest or are disjoint: a sweep with a stack of the open ones
+    for loop in sorted(code.loops, key=lambda l: (l.start, -l.end)):
+        while open_ and open_[-1].end <= loop.start:
+            open_.pop()
+        if open_ and loop.end > open_[-1].end:
+            raise ProgramError(f"loop regions {open_[-1]!r} and {loop!r} overlap without nesting",
+                               sentron=code.name)
+        open_.append(loop)
+
+
 def check_program(program: Program) -> None:
     if not isinstance(program, Program) or not isinstance(program.sentrons, tuple):
         raise ProgramError(f"expected a Program with a tuple of SentronCode, got {program!r}")
@@ -274,6 +333,7 @@ def check_program(program: Program) -> None:
         names.add(code.name)
         ids.add(code.id)
         _check_init(code)
+        _check_loops(code)
         seen: set[int] = set()   # SIW objects shared by repeated lines are checked once
         for pc, siw in enumerate(code.siws):
             if id(siw) not in seen:
@@ -284,4 +344,4 @@ def check_program(program: Program) -> None:
             raise ProgramError(f"preload entries are (Coord, float), got ({coord!r}, {value!r})")
 
 
-__all__ = ["SIW", "SentronCode", "Program", "Lines", "siw_line", "check_program"]
+__all__ = ["SIW", "SentronCode", "Program", "Lines", "Loop", "repeat_loops", "siw_line", "check_program"]
