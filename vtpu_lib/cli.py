@@ -21,6 +21,7 @@ from .config import PRESETS
 from .errors import AsmError, ConfigError, VtpuError
 from .machine import DEFAULT_MAX_CYCLES, MAX_CYCLES_LIMIT, Machine
 from .memory import MAX_FILE_BYTES, check_regular_file, read_regular_file
+from .perfetto import check_path
 
 _WHOLE = re.compile(r"-?[0-9]{1,40}")  # ASCII: int() would also take '١', '1_0' and ' 5 '
 
@@ -56,6 +57,11 @@ def _check_memory_paths(args) -> None:
                               hint=f"e.g. --save-memory {os.path.join(path, 'memory.phext')}")
         if not os.path.isdir(folder):
             raise ConfigError(f"--save-memory {path!r}: the folder {folder!r} does not exist")
+    if args.perfetto:
+        try:
+            check_path(args.perfetto)
+        except VtpuError as e:
+            raise ConfigError(f"--perfetto {e.message}", hint=e.hint) from None
 
 
 def _parse_set(item: str) -> tuple[str | None, str, object]:
@@ -136,6 +142,10 @@ def cmd_run(args) -> int:
         print(json.dumps(_json_safe(out), indent=2))
     else:
         _print_summary(trace, args.trace)
+    if args.perfetto:
+        trace.to_perfetto(args.perfetto)
+        print(f"perfetto trace written to {args.perfetto}: open it at ui.perfetto.dev (Open trace file) "
+              "or in chrome://tracing", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -189,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--set", action="append", metavar="[SENTRON.]REG=VALUE", help="set a register before the run")
     r.add_argument("--save-memory", metavar="PATH", help="save memory to a .phext file after the run")
     r.add_argument("--load-memory", metavar="PATH", help="load memory from a .phext file before the run")
+    r.add_argument("--perfetto", metavar="FILE", help="write a trace for ui.perfetto.dev / chrome://tracing")
     r.set_defaults(fn=cmd_run)
     d = sub.add_parser("disasm", help="print a program in canonical form")
     d.add_argument("file", metavar="FILE")

@@ -102,9 +102,22 @@ class DeadlockError(SimError):
     """Every live sentron is waiting and nothing is in flight: the run can never finish."""
 
 
+class ScheduleError(VtpuError):
+    """A program the scheduler cannot transform as asked (too many live values for the registers,
+    a loop it cannot pipeline, a schedule that breaks a dependence): names the sentron and the op."""
+
+    def __init__(self, message: str, *, sentron: str | None = None, hint: str | None = None):
+        self.sentron = sentron
+        super().__init__(message, hint=hint)
+
+    def render(self) -> str:
+        head = (f"sentron {self.sentron}: " if self.sentron else "") + self.message
+        return head + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
 class PhextFileError(VtpuError):
     """A memory file that cannot be saved or loaded (memory is left untouched)."""
 
 
 __all__ = ["VtpuError", "VtpuInternalError", "CoordError", "ConfigError", "AsmError", "ProgramError",
-           "SimError", "RunLimitError", "DeadlockError", "PhextFileError"]
+           "SimError", "RunLimitError", "DeadlockError", "ScheduleError", "PhextFileError"]

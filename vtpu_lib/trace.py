@@ -197,6 +197,14 @@ class Trace:
                 rows.append((t, str(detail), []))
         return rows
 
+    def to_perfetto(self, path=None) -> dict:
+        """This run as a Chrome trace-event document for ui.perfetto.dev or chrome://tracing (one
+        process per sentron, a track per pipe and one for stalls, messages as arrows); written to
+        ``path`` atomically if given. See :mod:`vtpu_lib.perfetto` for what is where."""
+        from .perfetto import to_perfetto   # perfetto.py reads Traces: import it only when asked
+
+        return to_perfetto(self, path)
+
     def to_json_dict(self) -> dict:
         """The CLI's --json object."""
         out = {"config": self.config_name, "mode": self.mode, **self.counters().as_dict()}
