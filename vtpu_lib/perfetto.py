@@ -26,8 +26,8 @@ from the trace's public views only (``events``, ``messages``, ``counters``). Wha
   received has no arrow (its send slice says ``"received": false``).
 * **PPT misses**: an instant event (``"ph": "i"``, thread scope) on the track of the op that
   missed (a gather's or scatter's: the S track), named ``PPT miss (compulsory|capacity|conflict)``,
-  inside the op's slice; hits and prefetches are in the slice's args only. The host's own PPT accesses (memory preload) have no track: they are in the
-  machine-wide counters in ``otherData``.
+  inside the op's slice; hits and prefetches are in the slice's args only. The host's own PPT
+  accesses (memory preload) have no track: they are in the machine-wide counters in ``otherData``.
 """
 
 from __future__ import annotations
@@ -119,11 +119,12 @@ def _flows(trace, pids: dict) -> dict:
 
 def _sentron_events(trace, s, pid: int, extras: dict, flows: dict) -> list[dict]:
     """Op slices, merged stall slices, PPT-miss instants and flow ends of one sentron."""
-    code, out = s.code, []
+    code, out, text = s.code, [], {}   # text: pc -> (source line, SIW text), made once a pc
     stall = None   # the open stall slice, extended while the same reason at the same pc goes on
     for e in trace.events(("issue", "stall"), sentron=s.id):
-        where = {"pc": e.pc, "line": code.lines[e.pc] if e.pc < len(code.lines) else None,
-                 "siw": str(code.siws[e.pc])}
+        if e.pc not in text:
+            text[e.pc] = (code.lines[e.pc] if e.pc < len(code.lines) else None, str(code.siws[e.pc]))
+        where = {"pc": e.pc, "line": text[e.pc][0], "siw": text[e.pc][1]}
         if e.kind == "stall":
             reason = str(e.info)
             if stall and stall["name"] == reason and stall["args"]["pc"] == e.pc \

@@ -16,7 +16,9 @@ A :class:`Dep` ``u -> v`` says v may issue no earlier than ``delay`` cycles afte
   (a scatter and a gather of the same coordinate); delay 1 -- S-pipe ops never share a SIW.
 * ``order``: effects other sentrons can see keep their order. Sends, receives, barriers, beacons
   and temperature changes stay in program order (delay 1: one C slot), and no gather or scatter
-  moves across one of them (delay 0: a SIW's scatter lands before its send can be received).
+  moves across one of them, nor into or out of its SIW (delay 1; a gather or scatter the source
+  put in the SIW of one stays there): a SIW with a blocking recv or bar runs its gather and
+  scatter only when it is released.
 
 Only the nearest edges are kept (the last writer, the readers since it), so the graph stays
 linear in the program and every ordering the program needs follows transitively.
@@ -303,13 +305,16 @@ def _memory_deps(ops, deps) -> None:
         if op.is_sync:
             if last_sync is not None:
                 deps.append(Dep(last_sync.index, op.index, "order", 1, "program order"))
-            deps.extend(Dep(m.index, op.index, "order", 0, "program order") for m in since_sync)
+            for m in since_sync:
+                deps.append(Dep(m.index, op.index, "order", int(m.pc != op.pc), "program order"))
+                if m.pc == op.pc:   # the source ran them in one SIW: they stay in one SIW (a unit)
+                    deps.append(Dep(op.index, m.index, "order", 0, "program order"))
             last_sync, since_sync = op, []
             continue
         if not (op.is_load or op.is_store):
             continue
         if last_sync is not None:
-            deps.append(Dep(last_sync.index, op.index, "order", 0, "program order"))
+            deps.append(Dep(last_sync.index, op.index, "order", int(last_sync.pc != op.pc), "program order"))
         since_sync.append(op)
         if op.addr is None:
             deps.extend(Dep(m.index, op.index, "memory-output", 1, "an unknown address")

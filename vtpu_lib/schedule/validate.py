@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..coord import Coord
 from ..errors import CoordError, ScheduleError
-from ..isa import REG_FILES, Imm, float_bits
+from ..isa import MSG_LANES, REG_FILES, Imm, float_bits
 from ..machine.state import NREGS, P_BASE, M_BASE, flat, reg_name
 from ..program import Program, SentronCode
 from .graph import SYNC_OPS
@@ -54,9 +54,9 @@ class Terms:
         if head == "init":
             return f"initial {key[1]}"
         if head == "mem":
-            return f"memory[{key[1].short()}]" + (f" after sync {key[2]}" if key[2] else "")
+            return f"memory[{key[1].short()}]" + (f" (epoch {key[2]})" if key[2] else "")
         if head == "recv":
-            return f"recv #{key[1] + 1}" + (" lane 0" if key[2] else "")
+            return f"recv #{key[1] + 1} lane {int(key[2]) if not isinstance(key[2], bool) else 0}"
         if depth == 0:
             return f"{head}(...)"
         return f"{head}({', '.join(self.show(a, depth - 1) for a in key[1:])})"
@@ -83,10 +83,12 @@ def symbolic_run(code: SentronCode, terms: Terms, mode: str = "vliw", slot_order
         regs[i] = terms.const(value) if reg.file == "r" else (value if reg.file == "p"
                                                                   else tuple(terms.const(v) for v in value))
     st = SymState(regs, {}, [])
-    fingerprint = [0]
+    fingerprint = [0, 0]   # memory's fingerprint, and the epoch a gather of this SIW reads in
     for pc, siw in enumerate(code.siws):
         line = code.lines[pc] if pc < len(code.lines) else 0
-        pending = []
+        pending, n_syncs, fp_start = [], len(st.syncs), fingerprint[0]
+        # a gather reads after the syncs of earlier SIWs, or alongside the sync of its own SIW
+        fingerprint[1] = 2 * n_syncs + (siw.c is not None and siw.c.op in SYNC_OPS)
         for name in slot_order:
             slot = "DSC".index(name)
             instr = siw.slots[slot]
@@ -102,12 +104,16 @@ def symbolic_run(code: SentronCode, terms: Terms, mode: str = "vliw", slot_order
                     regs[i] = result
                 else:
                     pending.append((i, result))
-                if isinstance(result, int) and result not in st.producer:
-                    st.producer[result] = (pc, str(instr), line)
+                for t in (result if isinstance(result, tuple) else (result,)):
+                    if isinstance(t, int) and t not in st.producer:
+                        st.producer[t] = (pc, str(instr), line)
             operands = tuple(regs[flat(r)] for r in instr.reads()) if mode == "sequential" else None
             st.reads.append((pc, name, instr, line, operands, result))
         for i, value in pending:
             regs[i] = value
+        if len(st.syncs) > n_syncs:   # what memory held before and after the SIW of a sync
+            op, operands, _ = st.syncs[-1]
+            st.syncs[-1] = (op, operands, (fp_start, fingerprint[0]))
     return st
 
 
@@ -125,7 +131,7 @@ def _eval(instr, regs, st: SymState, terms: Terms, fp: list):
     if op == "gather":
         c = _addr(instr, regs)
         value = st.memory.get(c)
-        return terms("mem", c, len(st.syncs)) if value is None else value
+        return terms("mem", c, fp[1]) if value is None else value
     if op == "scatter":
         c = _addr(instr, regs)
         old = st.memory.get(c)
@@ -155,8 +161,10 @@ def _eval(instr, regs, st: SymState, terms: Terms, fp: list):
         else:
             operands = tuple(args)
         st.syncs.append((op, operands, fp[0]))
-        if op == "recv":
-            return terms("recv", k, args[0].file == "r")
+        if op == "recv":   # into r: lane 0; into m: every lane (the machine faults on a missing one)
+            if args[0].file == "r":
+                return terms("recv", k, True)
+            return tuple(terms("recv", k, lane) for lane in range(MSG_LANES))
         return None
     raise ScheduleError(f"the validator does not know op {op!r}")  # pragma: no cover - the op table is closed
 
@@ -256,7 +264,7 @@ def _blame(instr, pc, slot, line, result, src: SymState, terms: Terms) -> str:
     got_args = terms.keys[result][1:]
     here = f"`{instr}` (output SIW {pc} {slot}{f', line {line}' if line else ''})"
     best, best_score = None, -1
-    for _, _, s_instr, s_line, _, s_result in src.reads:
+    for s_pc, _, s_instr, _, _, s_result in src.reads:
         if s_instr.op != instr.op or not isinstance(s_result, int):
             continue
         want_args = terms.keys[s_result][1:]
@@ -264,25 +272,25 @@ def _blame(instr, pc, slot, line, result, src: SymState, terms: Terms) -> str:
             continue
         score = sum(x == y for x, y in zip(want_args, got_args)) + (s_instr == instr)
         if score > best_score:
-            best, best_score = (s_instr, s_line, want_args), score
-    if best is None:
-        return f"{here} computes {terms.show(result)}, which the source never computes"
-    s_instr, s_line, want_args = best
-    for reg, want, got in zip(s_instr.reads(), want_args, got_args):
-        if want != got:
-            return _broken(here, reg, want, got, src, terms, s_line)
+            best, best_score = (s_instr, s_pc, want_args), score
+    if best is not None:
+        s_instr, s_pc, want_args = best
+        for reg, want, got in zip(s_instr.reads(), want_args, got_args):
+            if want != got:
+                return _broken(here, reg, want, got, src, terms, s_pc)
     return f"{here} computes {terms.show(result)}, which the source never computes"
 
 
-def _broken(here, reg, want, got, src: SymState, terms: Terms, line: int) -> str:
+def _broken(here, reg, want, got, src: SymState, terms: Terms, reader_pc: int) -> str:
+    """Which dependence an op that read the wrong value broke: it should have read ``want``."""
     p_want, p_got = src.producer.get(want), src.producer.get(got)
     name_w = f"`{p_want[1]}` (line {p_want[2]})" if p_want else terms.show(want)
     name_g = f"`{p_got[1]}` (line {p_got[2]})" if p_got else terms.show(got)
-    if p_got and p_want and p_got[0] > p_want[0] and p_got[2] > line:
+    if p_got and p_got[0] > reader_pc:
         return (f"{here} reads {reg} after {name_g} overwrote it: anti dependence broken -- it must read "
-                f"{reg} before {name_g} writes it (it needs {name_w}'s value)")
-    if p_want and p_want[1].startswith("scatter"):
-        return f"{here} reads memory before {name_w} stores it: memory dependence broken"
+                f"{reg} before {name_g} writes it (it needs {name_w})")
+    if p_want and p_want[1].startswith("scatter") or terms.keys[got][0] == "mem":
+        return f"{here} reads memory before {name_w} stores it: memory dependence broken (it gets {name_g})"
     return (f"{here} reads {reg} before {name_w} writes it: true dependence broken -- it gets {name_g} "
             f"instead")
 
