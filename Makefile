@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(PY) bench/sim_memory.py
 	$(PY) bench/step_speed.py
 	$(PY) bench/fleet_speed.py
+	$(PY) bench/kernels.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

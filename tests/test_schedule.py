@@ -113,6 +113,8 @@ def test_no_run_beats_its_bound(text, config):
     assert a.counters().cycles >= bound.bound_cycles
     assert b.counters().cycles >= bound.bound_cycles
     assert a.counters().ops_per_cycle <= min(3.0, bound.mix) + 1e-12
+    flow = code_bounds(src.sentrons[0], config, dataflow=True)
+    assert flow.bound_cycles <= bound.bound_cycles and b.counters().cycles >= flow.bound_cycles
 
 
 # -- packing ------------------------------------------------------------------------------------------

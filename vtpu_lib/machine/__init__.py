@@ -130,6 +130,13 @@ class Machine:
         ppt_access(self, HOST_INDEX, HOST_READ, coord, self.cycle)
         return self.memory.read(coord)
 
+    def flush_ppt(self) -> None:
+        """Empty the PPT: a cold start, as if the memory had been written long before the run (a
+        ``.mem`` preload goes through the PPT and leaves its pages translated)."""
+        from ..ppt import PPT
+        c = self.config
+        self.ppt = PPT(c.ppt_sets, c.ppt_ways, c.page_scrolls)
+
     def save_memory(self, path) -> None:
         self.memory.save(path)
 

@@ -11,6 +11,13 @@ With N ops, N_D, N_S, N_C of them per pipe, CP the critical path of the dependen
   (eight gathers feeding mul -> add cannot finish in 8 cycles).
 * ``bound_cycles`` = max(t_lb, ramp): the bound every kernel is measured against.
 
+``dataflow=True`` drops the dependences a transformation may legally remove -- anti and output
+dependences on registers (renaming removes them) and the chains of ``index`` ops through p
+registers (an unrolled loop may compute its addresses from one base) -- so the bound holds for
+every program that computes the same expressions with at least the same ops per pipe: the
+packed, unrolled, modulo-scheduled and prefetched forms of a kernel alike. It does not hold for
+a reassociated sum (multiple accumulators change the expressions and shorten the chain).
+
 In ops per cycle: peak 3, the mix bound N / max(N_D, N_S, N_C), and N / bound_cycles. Every one of
 these is a true lower bound on cycles (an upper bound on ops/cycle): tests run programs and
 their schedules and check that no run beats it.
@@ -18,10 +25,12 @@ their schedules and check that no run beats it.
 
 from __future__ import annotations
 
+import graphlib
 from dataclasses import dataclass
 
-from ..config import MachineConfig
-from ..program import SentronCode
+from ..config import MachineConfig, get_config
+from ..coord import hamming
+from ..program import Program, SentronCode
 from .graph import DepGraph, dependence_graph
 
 
@@ -92,9 +101,134 @@ def graph_bounds(graph: DepGraph) -> CodeBounds:
 
 
 def code_bounds(code: SentronCode, config: MachineConfig | str = "seed", mode: str = "vliw",
-                slot_order: str = "DSC") -> CodeBounds:
+                slot_order: str = "DSC", *, dataflow: bool = False) -> CodeBounds:
     """The bounds of one sentron's code under ``config``'s latencies (see the module doc)."""
-    return graph_bounds(dependence_graph(code, config, mode, slot_order))
+    graph = dependence_graph(code, config, mode, slot_order)
+    return graph_bounds(dataflow_graph(graph) if dataflow else graph)
 
 
-__all__ = ["CodeBounds", "code_bounds", "graph_bounds"]
+def dataflow_graph(graph: DepGraph) -> DepGraph:
+    """``graph`` without the dependences renaming can remove (see the module doc)."""
+    keep = tuple(d for d in graph.deps if d.kind not in ("anti", "output") and not
+                 (d.kind == "true" and d.on.startswith("p")))
+    return DepGraph(graph.code, graph.ops, keep, graph.mode)
+
+
+__all__ = ["CodeBounds", "code_bounds", "graph_bounds", "dataflow_graph"]
+
+
+# -- many sentrons: message chains and shared cores ---------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ProgramBounds:
+    """Bounds of a whole program: each sentron's, the critical path through messages (a recv
+    cannot issue before its message arrives: send cycle + send_base + hops x per_hop), and each
+    core's busiest pipe (SMT threads of one core share its pipes)."""
+    sentrons: dict            # name -> CodeBounds
+    system_critical_path: int
+    core_resource: int
+    cores: int
+
+    @property
+    def ops(self) -> int:
+        return sum(b.ops for b in self.sentrons.values())
+
+    @property
+    def bound_cycles(self) -> int:
+        return max([self.system_critical_path, self.core_resource] + [b.bound_cycles for b in self.sentrons.values()])
+
+    @property
+    def limited_by(self) -> str:
+        if len(self.sentrons) == 1:
+            return next(iter(self.sentrons.values())).limited_by
+        if self.bound_cycles == self.system_critical_path:
+            return "dependences through messages"
+        name, b = max(self.sentrons.items(), key=lambda kv: kv[1].bound_cycles)
+        return f"sentron {name}: {b.limited_by}" if b.bound_cycles == self.bound_cycles else "a shared core"
+
+    @property
+    def ops_per_cycle_per_core(self) -> float:
+        return self.ops / (self.bound_cycles * self.cores) if self.bound_cycles else 0.0
+
+    def as_dict(self) -> dict:
+        return {"bound_cycles": self.bound_cycles, "limited_by": self.limited_by, "ops": self.ops,
+                "system_critical_path": self.system_critical_path, "core_resource": self.core_resource,
+                "cores": self.cores, "ops_per_cycle_per_core": self.ops_per_cycle_per_core,
+                "sentrons": {n: b.as_dict() for n, b in self.sentrons.items()}}
+
+    def __repr__(self) -> str:
+        return (f"ProgramBounds({len(self.sentrons)} sentron(s) on {self.cores} core(s): {self.ops} ops, bound "
+                f"{self.bound_cycles} cycles set by {self.limited_by})")
+
+
+def program_bounds(program: Program, config: MachineConfig | str = "seed", mode: str = "vliw",
+                   slot_order: str = "DSC", *, dataflow: bool = False) -> ProgramBounds:
+    """The bounds of every sentron of ``program`` and of the program as a whole (see ProgramBounds)."""
+    cfg = get_config(config)
+    graphs = {c.name: dependence_graph(c, cfg, mode, slot_order) for c in program.sentrons}
+    if dataflow:
+        graphs = {n: dataflow_graph(g) for n, g in graphs.items()}
+    per = {n: graph_bounds(g) for n, g in graphs.items()}
+    cores: dict = {}
+    for c in program.sentrons:
+        core = c.id if c.core is None else c.core
+        for p, n in per[c.name].ops_by_pipe.items():
+            cores.setdefault(core, {}).setdefault(p, 0)
+            cores[core][p] += n
+    core_resource = max((max(v.values()) for v in cores.values()), default=0)
+    return ProgramBounds(per, _system_critical_path(program, graphs, cfg), core_resource, len(cores) or 1)
+
+
+def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig) -> int:
+    """Longest path through every sentron's dependences plus send -> matching recv edges. Only
+    receives that name their sender are matched (k-th send from A to B <-> k-th `recv A` of B);
+    a sentron with a `recv any` gets no message edges (a bound may drop constraints, never add)."""
+    codes = {c.name: c for c in program.sentrons}
+    ids = {c.id: c.name for c in program.sentrons}
+    node = {}          # (sentron, op index) -> global node
+    preds: dict[int, list] = {}
+    lat = []
+    for name, g in graphs.items():
+        for op in g.ops:
+            node[name, op.index] = len(lat)
+            preds[len(lat)] = []
+            lat.append(op.latency)
+        for d in g.deps:
+            preds[node[name, d.dst]].append((node[name, d.src], d.delay))
+    sends: dict[tuple, list] = {}
+    for name, g in graphs.items():
+        for op in g.ops:
+            if op.instr.op == "send":
+                dest = op.instr.args[1]
+                dest = ids.get(dest, dest) if isinstance(dest, int) else dest
+                sends.setdefault((name, dest), []).append(op)
+            elif op.instr.op == "beacon":
+                for other in codes.values():
+                    if other.name != name and hamming(other.home, codes[name].home) <= op.instr.args[1]:
+                        sends.setdefault((name, other.name), []).append(op)
+    for name, g in graphs.items():
+        recvs = [op for op in g.ops if op.instr.op == "recv"]
+        if any(op.instr.args[1] == "any" for op in recvs):
+            continue
+        taken: dict[str, int] = {}
+        for op in recvs:
+            src = op.instr.args[1]
+            src = ids.get(src, src) if isinstance(src, int) else src
+            k = taken.get(src, 0)
+            taken[src] = k + 1
+            matching = sends.get((src, name), [])
+            if k < len(matching) and src in codes:
+                hops = hamming(codes[src].home, codes[name].home)
+                delay = cfg.send_base_cycles + cfg.send_cycles_per_hop * hops
+                preds[node[name, op.index]].append((node[src, matching[k].index], delay))
+    try:
+        order = list(graphlib.TopologicalSorter({v: [u for u, _ in ps] for v, ps in preds.items()}).static_order())
+    except graphlib.CycleError:
+        return 0   # a program whose messages wait on each other in a circle (it deadlocks): no system bound
+    t = [0] * len(lat)
+    for v in order:
+        t[v] = max((t[u] + delay for u, delay in preds[v]), default=0)
+    return max((t[v] + lat[v] for v in range(len(lat))), default=0)
+
+
+__all__ += ["ProgramBounds", "program_bounds"]
