@@ -74,7 +74,7 @@ def pack_report(program, config="seed", *, unroll: int = 1, modulo: bool = False
     verdict = validate(program, out, mode=mode)
     before, after = _run(program, config, mode, cold), _run(out, config, mode, cold)
     diffs = differences(before, after, ignore=verdict.scratch)
-    bounds = program_bounds(program, config, mode, dataflow=True)
+    bounds = program_bounds(program, config, mode, dataflow=True, cold=cold)
     c = after.counters()
     cycles = c.cycles
     return {"method": method, "config": PRESETS[config].name if isinstance(config, str) else config.name,

@@ -108,7 +108,7 @@ def _ops_per_core(trace, cores: int) -> float:
 def measure(k: Kernel, config="seed") -> KernelRow:
     """Run every candidate form of kernel ``k``; the row of the fastest valid one."""
     cfg = get_config(config)
-    bounds = program_bounds(k.program, cfg, dataflow=True)
+    bounds = program_bounds(k.program, cfg, dataflow=True, cold=True)
     naive = run_cold(k.program, cfg)
     if k.check(naive):
         raise VtpuInternalError(f"kernel {k.name}: the naive form does not compute its expected values")

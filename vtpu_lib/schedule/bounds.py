@@ -29,7 +29,7 @@ import graphlib
 from dataclasses import dataclass
 
 from ..config import MachineConfig, get_config
-from ..coord import hamming
+from ..coord import hamming, tier
 from ..program import Program, SentronCode
 from .graph import DepGraph, dependence_graph
 
@@ -162,8 +162,10 @@ class ProgramBounds:
 
 
 def program_bounds(program: Program, config: MachineConfig | str = "seed", mode: str = "vliw",
-                   slot_order: str = "DSC", *, dataflow: bool = False) -> ProgramBounds:
-    """The bounds of every sentron of ``program`` and of the program as a whole (see ProgramBounds)."""
+                   slot_order: str = "DSC", *, dataflow: bool = False, cold: bool = False) -> ProgramBounds:
+    """The bounds of every sentron of ``program`` and of the program as a whole (see ProgramBounds).
+    ``cold``: the run starts with an empty PPT, so no gather's value can land before its page's
+    fill time (miss penalty + tier latency, counted from cycle 0) plus the gather's latency."""
     cfg = get_config(config)
     graphs = {c.name: dependence_graph(c, cfg, mode, slot_order) for c in program.sentrons}
     if dataflow:
@@ -176,10 +178,10 @@ def program_bounds(program: Program, config: MachineConfig | str = "seed", mode:
             cores.setdefault(core, {}).setdefault(p, 0)
             cores[core][p] += n
     core_resource = max((max(v.values()) for v in cores.values()), default=0)
-    return ProgramBounds(per, _system_critical_path(program, graphs, cfg), core_resource, len(cores) or 1)
+    return ProgramBounds(per, _system_critical_path(program, graphs, cfg, cold), core_resource, len(cores) or 1)
 
 
-def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig) -> int:
+def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig, cold: bool = False) -> int:
     """Longest path through every sentron's dependences plus send -> matching recv edges. Only
     receives that name their sender are matched (k-th send from A to B <-> k-th `recv A` of B);
     a sentron with a `recv any` gets no message edges (a bound may drop constraints, never add)."""
@@ -187,14 +189,19 @@ def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig) ->
     ids = {c.id: c.name for c in program.sentrons}
     node = {}          # (sentron, op index) -> global node
     preds: dict[int, list] = {}
-    lat = []
+    lat, release = [], []
     for name, g in graphs.items():
+        home = codes[name].home
         for op in g.ops:
             node[name, op.index] = len(lat)
             preds[len(lat)] = []
             lat.append(op.latency)
+            fill = 0
+            if cold and op.is_load and op.addr is not None:
+                fill = cfg.ppt_miss_penalty_cycles + cfg.tier_latency_cycles[tier(home, op.addr)]
+            release.append(fill)       # the earliest cycle the gather's page can be translated
         for d in g.deps:
-            preds[node[name, d.dst]].append((node[name, d.src], d.delay))
+            preds[node[name, d.dst]].append((node[name, d.src], d.delay + (d.kind == "true") * 10**9))
     sends: dict[tuple, list] = {}
     for name, g in graphs.items():
         for op in g.ops:
@@ -225,10 +232,18 @@ def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig) ->
         order = list(graphlib.TopologicalSorter({v: [u for u, _ in ps] for v, ps in preds.items()}).static_order())
     except graphlib.CycleError:
         return 0   # a program whose messages wait on each other in a circle (it deadlocks): no system bound
-    t = [0] * len(lat)
+    t, ready = [0] * len(lat), [0] * len(lat)   # issue; and issue as seen by readers of the value
     for v in order:
-        t[v] = max((t[u] + delay for u, delay in preds[v]), default=0)
-    return max((t[v] + lat[v] for v in range(len(lat))), default=0)
+        t[v] = max((_after(t, ready, u, delay) for u, delay in preds[v]), default=0)
+        ready[v] = max(t[v], release[v])
+    return max((ready[v] + lat[v] for v in range(len(lat))), default=0)
+
+
+def _after(t, ready, u: int, delay: int) -> int:
+    """The first issue cycle an edge from ``u`` allows: true edges (marked by +1e9) wait for u's value."""
+    if delay >= 10**9:
+        return ready[u] + delay - 10**9
+    return t[u] + delay
 
 
 __all__ += ["ProgramBounds", "program_bounds"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from ..config import MachineConfig, get_config
 from ..coord import DIM_MAX, DIM_NAMES, Coord, tier
-from ..errors import ConfigError, ScheduleError
+from ..errors import ConfigError, CoordError, ScheduleError
 from ..isa import Instr, Reg
 from ..program import SIW, Loop, Program, SentronCode
 from .graph import resolve_addresses
@@ -178,39 +178,75 @@ def _free_p(code: SentronCode, need: int) -> list[int]:
     return free[:need]
 
 
+def _walk(code: SentronCode, reg: int) -> list:
+    """The value of p``reg`` before each SIW (and after the last), walked as the machine will."""
+    p: list = [Coord()] * 8
+    for r, v in code.init:
+        if r.file == "p":
+            p[r.index] = v
+    out = [p[reg]]
+    for siw in code.siws:
+        s = siw.s
+        if s is not None and s.op == "index":
+            dst, src, dim, k = s.args
+            try:
+                p[dst.index] = p[src.index].moved(dim, k) if p[src.index] is not None else None
+            except CoordError:
+                p[dst.index] = None      # the run faults here; the pass does not aim from it
+        out.append(p[reg])
+    return out
+
+
+def _aim(st: Stream, ptr: Reg, target: int, at: Coord | None, name: str) -> Instr:
+    """``index ptr, pG, dim, k`` that points ``ptr`` at element ``target`` from pG's value ``at``."""
+    want = st.start[st.dim] + target * st.stride
+    if not 0 <= want <= DIM_MAX:
+        raise ScheduleError(f"a pointer {target - st.count + 1} element(s) past the end of {st!r} would leave "
+                            f"0..{DIM_MAX} along {DIM_NAMES[st.dim]} (at {want})", sentron=name,
+                            hint="pass a smaller distance=, or place the array away from the edge")
+    if at is None or any(at[i] != st.start[i] for i in range(len(at)) if i != st.dim):
+        raise ScheduleError(f"cannot aim a prefetch pointer from {st.register} ({at}) at {st!r}: "
+                            f"{st.register} leaves the stream's line", sentron=name,
+                            hint="walk the gathers' register along one dimension only")
+    return Instr("index", (ptr, Reg("p", int(st.register[1:])), st.dim, want - at[st.dim]))
+
+
 def _row(line: int, slots=(None, None, None), origin: int | None = None) -> list:
     return [*slots, line, origin]      # D, S, C; source line; the old SIW it came from (None: new)
 
 
-def _place(rows: list, lo: int, hi: int, pf: Instr, ix: Instr | None, pf_slot: int, same: bool) -> None:
-    """Put the pair (pf, then ix) in free slots of rows lo..hi-1, or in new rows at hi."""
+def _place(rows: list, lo: int, hi: int, pf: Instr, pf_slot: int, same: bool, aim) -> None:
+    """Put ``pf`` in a free slot of rows lo..hi-1 (or a new row at hi), then ``aim(row)``'s index
+    in a free S slot after it: the pointer then holds the next prefetch's element."""
     line = rows[lo][3]
     i = next((k for k in range(lo, hi) if rows[k][pf_slot] is None), None)
     if i is None:
         rows.insert(hi, _row(line))
         i, hi = hi, hi + 1
     rows[i][pf_slot] = pf
-    if ix is None:
+    if aim is None:
         return
-    first = i if same and pf_slot != 1 else i + 1   # one SIW only if the prefetch reads before index writes
+    first = i if same and pf_slot == 2 else i + 1   # one SIW only if the prefetch reads before index writes
     j = next((k for k in range(first, hi) if rows[k][1] is None), None)
     if j is None:
         j = max(hi, i + 1)
         rows.insert(j, _row(line))
-    rows[j][1] = ix
+    rows[j][1] = aim(next(rows[k][4] for k in range(j, -1, -1) if rows[k][4] is not None))
 
 
-def _warmup(line: int, pf: Instr, ix: Instr, n: int, last_ix: bool, pf_slot: int, same: bool) -> list:
-    """``n`` prefetches walking the pointer (the last without its index unless ``last_ix``)."""
-    out = []
-    for k in range(n):
-        step = ix if last_ix or k < n - 1 else None
-        if same and pf_slot == 2:
-            out.append(_row(line, (None, step, pf)))
+def _warmup(line: int, pf: Instr, aims: list, n: int, pf_slot: int, same: bool) -> list:
+    """Rows prefetching elements 0..n-1, ``aims[w]`` pointing at element w; an aim beyond them
+    leaves the pointer at the element the code's first prefetch takes."""
+    out, pf_row = [], (None, pf, None) if pf_slot == 1 else (None, None, pf)
+    for w, ix in enumerate(aims):
+        if same and pf_slot == 2:      # index w and the prefetch of w - 1 share a SIW
+            out.append(_row(line, (None, ix, pf if w else None)))
             continue
-        out.append(_row(line, (None, pf, None) if pf_slot == 1 else (None, None, pf)))
-        if step is not None:
-            out.append(_row(line, (None, step, None)))
+        if w:
+            out.append(_row(line, pf_row))
+        out.append(_row(line, (None, ix, None)))
+    if len(aims) == n and n:
+        out.append(_row(line, pf_row))
     return out
 
 
@@ -219,19 +255,9 @@ def _busiest(rows, extra: list) -> int:
     return max(1, *(sum(r[k] is not None for r in rows) + extra[k] for k in range(3)))
 
 
-def _distance(st: Stream, home: Coord, cfg: MachineConfig, ii: int, distance) -> tuple[int, int]:
-    worst = max(cfg.tier_latency_cycles[tier(home, st.element(k))] for k in (0, st.count - 1))
-    miss = cfg.ppt_miss_penalty_cycles + worst
-    d = max(1, math.ceil(miss * st.per_iteration / ii)) if distance is None else distance
-    return d, miss
-
-
-def _check_range(st: Stream, d: int, name: str) -> None:
-    last = st.start[st.dim] + (st.count + d) * st.stride
-    if not 0 <= last <= DIM_MAX:
-        raise ScheduleError(f"a pointer {d} elements ahead of {st!r} would leave 0..{DIM_MAX} along "
-                            f"{DIM_NAMES[st.dim]} (it would reach {last})", sentron=name,
-                            hint="pass a smaller distance=, or place the array away from the edge")
+def _miss_cycles(st: Stream, home: Coord, cfg: MachineConfig) -> int:
+    return cfg.ppt_miss_penalty_cycles + max(cfg.tier_latency_cycles[tier(home, st.element(k))]
+                                             for k in (0, st.count - 1))
 
 
 def _sentron_pass(code: SentronCode, cfg: MachineConfig, distance, ii, op: str, same: bool):
@@ -244,7 +270,7 @@ def _sentron_pass(code: SentronCode, cfg: MachineConfig, distance, ii, op: str, 
     straight = [_row(lines[pc], siw.slots, pc) for pc, siw in enumerate(code.siws)]
     before: dict[int, list] = {}     # old pc -> warm-up rows to emit before it
     bodies: dict[Loop, list] = {}    # transformed loop -> its new body rows (origin: offset in the body)
-    plan, init = [], list(code.init)
+    plan, walks = [], {}
     groups: dict = {}
     for st, ptr in zip(streams, ptrs):
         groups.setdefault(st.loop, []).append((st, ptr))
@@ -258,35 +284,52 @@ def _sentron_pass(code: SentronCode, cfg: MachineConfig, distance, ii, op: str, 
                 extra[pf_slot] += st.per_iteration
             cycles = ii or _busiest(rows, extra)
         for st, ptr in members:
+            walk = walks.setdefault(st.register, _walk(code, int(st.register[1:])))
+            n, u = st.count, st.per_iteration
             if loop is None:   # per element, over the SIWs the stream spans
-                rows, extra = straight, [0, st.count, 0]
-                extra[pf_slot] += st.count
+                rows, extra = straight, [0, n, 0]
+                extra[pf_slot] += n
                 span = [r for r in rows if r[4] is not None and st.offsets[0] <= r[4] <= st.offsets[-1]]
-                cycles = ii or math.ceil(_busiest(span, extra) / st.count)
-            d, miss = _distance(st, code.home, cfg, cycles, distance)
-            pf, ix = Instr(op, (ptr,)), Instr("index", (ptr, ptr, st.dim, st.stride))
-            warm = d if loop else min(d, st.count)
-            if loop:
-                _check_range(st, d, code.name)
+                cycles = ii or math.ceil(_busiest(span, extra) / n)
+            miss = _miss_cycles(st, code.home, cfg)
+            d = max(1, math.ceil(miss * u / cycles)) if distance is None else distance
+            pf = Instr(op, (ptr,))
             at = loop.start if loop else st.offsets[0]
-            before.setdefault(at, []).extend(_warmup(lines[at], pf, ix, warm, bool(loop) or d < st.count,
-                                                     pf_slot, same))
-            init.append((ptr, st.start))
+            warm = min(d, n)
+            aims = [_aim(st, ptr, w, walk[at], code.name) for w in range(warm + (d < n or loop is not None))]
+            before.setdefault(at, []).extend(_warmup(lines[at], pf, aims, warm, pf_slot, same))
             plan.append(Prefetch(st, str(ptr), d, cycles, miss, warm))
-            gathers = st.offsets if loop else st.offsets[:max(0, st.count - d)]
-            for j, o in enumerate(gathers):
+            for j in range(u if loop else max(0, n - d)):
                 pos = {r[4]: k for k, r in enumerate(rows) if r[4] is not None}
                 nxt = st.offsets[j + 1] if j + 1 < len(st.offsets) else None
-                last = loop is None and warm + j + 1 == st.count   # the stream's last element: no step after
-                _place(rows, pos[o], len(rows) if nxt is None else pos[nxt], pf, None if last else ix, pf_slot, same)
-    return _rebuild(code, straight, before, bodies, init), plan
+                hi = len(rows) if nxt is None else pos[nxt]
+                if loop is None and d + j + 1 == n:
+                    aim = None         # the stream's last element: nothing to aim at after it
+                elif loop is None:
+                    aim = (lambda e: lambda o: _aim(st, ptr, e, walk[o + 1], code.name))(d + j + 1)
+                else:
+                    aim = _loop_aim(st, ptr, loop, walk, d + j + 1, code.name)
+                _place(rows, pos[st.offsets[j]], hi, pf, pf_slot, same, aim)
+    return _rebuild(code, straight, before, bodies), plan
+
+
+def _loop_aim(st, ptr, loop: Loop, walk, e: int, name: str):
+    """The aim of a loop's pointer: the same index in every iteration (checked in the first and last)."""
+    def aim(o: int) -> Instr:
+        u = st.per_iteration
+        first, last = (_aim(st, ptr, e + k * u, walk[loop.start + k * loop.body + o + 1], name)
+                       for k in (0, loop.count - 1))
+        if first != last:
+            raise ScheduleError(f"{st.register} does not advance with {st!r} in every iteration", sentron=name)
+        return first
+    return aim
 
 
 def _siw(row, old: SIW) -> SIW:
     return old if old is not None and old.slots == tuple(row[:3]) else SIW(*row[:3])
 
 
-def _rebuild(code: SentronCode, straight, before, bodies, init) -> SentronCode:
+def _rebuild(code: SentronCode, straight, before, bodies) -> SentronCode:
     """The new code: rows in order, warm-ups before their loops, loop regions re-measured."""
     siws, lines, first = [], [], {}      # first[pc]: the first new SIW emitted for old pc
     skip = -1
@@ -328,7 +371,7 @@ def _rebuild(code: SentronCode, straight, before, bodies, init) -> SentronCode:
         if total % l.count == 0 and body and all(siws[cand.start + k * cand.body:cand.start + (k + 1) * cand.body]
                                                  == body for k in range(l.count)):
             loops.append(cand)   # else: a region around a transformed one, whose copies now differ
-    return replace(code, init=tuple(init), siws=siws, lines=tuple(lines), loops=tuple(loops))
+    return replace(code, siws=siws, lines=tuple(lines), loops=tuple(loops))
 
 
 def prefetch_pass(code_or_program, config: MachineConfig | str = "realistic", *, distance: int | None = None,
