@@ -81,7 +81,8 @@ def pack_report(program, config="seed", *, unroll: int = 1, modulo: bool = False
             "naive_cycles": before.counters().cycles, "packed_cycles": cycles,
             "bound_cycles": bounds.bound_cycles, "limited_by": bounds.limited_by,
             "pct_of_bound": 100.0 * bounds.bound_cycles / cycles if cycles else 100.0,
-            "useful_ops_per_cycle": c.useful_ops / (cycles * bounds.cores) if cycles else 0.0,
+            # the source's useful ops are the work: ops a transformation adds (prefetches) are overhead
+            "useful_ops_per_cycle": before.counters().useful_ops / (cycles * bounds.cores) if cycles else 0.0,
             "naive_useful_ops_per_cycle": before.counters().useful_ops_per_cycle / bounds.cores,
             "ppt_hit_rate": _hit_rate(after), "naive_ppt_hit_rate": _hit_rate(before),
             "siws": {"naive": verdict.source_siws, "packed": verdict.output_siws},

@@ -9,8 +9,9 @@ fastest one is the row's "optimized" program.
 
 The bound is the source's *dataflow* bound (``program_bounds(..., dataflow=True)``): it holds for
 every form the library makes (they only add ops), so ``pct_of_bound = 100 * bound / cycles`` never
-exceeds 100 -- the row records whether that held. Ops per cycle count useful ops (ops that changed
-state) of the naive form's work, per core: ``useful_ops / (cycles * cores)``.
+exceeds 100 -- the row records whether that held. Ops per cycle count the naive form's useful ops
+(the work; ops a transformation adds, such as prefetches, are overhead), per core:
+``useful_ops / (cycles * cores)``.
 """
 
 from __future__ import annotations
@@ -100,9 +101,10 @@ class KernelRow:
                 f"{self.useful_ops_per_cycle:.2f} useful ops/cycle/core, PPT {100 * self.ppt_hit_rate:.0f} %)")
 
 
-def _ops_per_core(trace, cores: int) -> float:
+def _ops_per_core(work: int, trace, cores: int) -> float:
+    """The source's useful ops (the work; a prefetch the pass added is overhead) per cycle per core."""
     c = trace.counters()
-    return c.useful_ops / (c.cycles * cores) if c.cycles else 0.0
+    return work / (c.cycles * cores) if c.cycles else 0.0
 
 
 def measure(k: Kernel, config="seed") -> KernelRow:
@@ -124,8 +126,9 @@ def measure(k: Kernel, config="seed") -> KernelRow:
     method, prog, trace = best
     cycles = trace.counters().cycles
     return KernelRow(k.name, cfg.name, method, naive.counters().cycles, cycles, bounds.bound_cycles,
-                     bounds.limited_by, bounds.cores, trace.counters().useful_ops,
-                     _ops_per_core(naive, bounds.cores), _ops_per_core(trace, bounds.cores),
+                     bounds.limited_by, bounds.cores, naive.counters().useful_ops,
+                     _ops_per_core(naive.counters().useful_ops, naive, bounds.cores),
+                     _ops_per_core(naive.counters().useful_ops, trace, bounds.cores),
                      min(b.mix for b in bounds.sentrons.values()), _ppt_hit_rate(naive), _ppt_hit_rate(trace),
                      True, cycles >= bounds.bound_cycles)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 from ..config import MachineConfig, get_config
 from ..errors import ScheduleError, VtpuInternalError
+from ..isa import Reg
 from ..program import Loop, SentronCode
 from .graph import SchedOp, dependence_graph
 
@@ -182,12 +183,37 @@ def loop_lower_bound(graph: LoopGraph, n: int | None = None) -> int:
     return max(n * res_mii(graph), recurrence)
 
 
+def producers(graph: LoopGraph) -> tuple:
+    """For each op, per register operand it reads: (the op whose value it reads, distance) --
+    distance 0: written earlier in this iteration, 1: the previous iteration's last write (for
+    iteration 0: what the loop starts with) -- or nothing for a value the loop never writes."""
+    seq = graph.mode == "sequential"
+    last_def: dict = {}
+    for op in graph.ops:
+        for r in op.instr.writes():
+            last_def[r] = op.index
+    out = []
+    for op in graph.ops:
+        row = {}
+        for pos, (arg, spec) in enumerate(zip(op.instr.args, op.instr.spec.operands)):
+            if not isinstance(arg, Reg) or spec.writes:
+                continue
+            earlier = [o.index for o in graph.ops[:op.index] if arg in o.instr.writes() and (seq or o.pc < op.pc)]
+            if earlier:
+                row[pos] = (earlier[-1], 0)
+            elif arg in last_def:
+                row[pos] = (last_def[arg], 1)
+        out.append(row)
+    return tuple(out)
+
+
 def value_uses(graph: LoopGraph) -> dict[int, list]:
-    """Per op that writes a register: the (reader, distance) pairs reading that value."""
+    """Per op that writes a register: the (reader, distance) pairs reading that value. A distance-1
+    read by iteration 0 reads what the loop starts with, held where the value would be."""
     uses: dict[int, list] = {op.index: [] for op in graph.ops if op.writes}
-    for d in graph.deps:
-        if d.kind == "true" and d.src in uses:
-            uses[d.src].append((d.dst, d.distance))
+    for reader, row in enumerate(producers(graph)):
+        for j, d in row.values():
+            uses[j].append((reader, d))
     return uses
 
 
@@ -218,4 +244,4 @@ def _file(op: SchedOp) -> str:
 
 
 __all__ = ["LoopDep", "Recurrence", "LoopGraph", "loop_graph", "res_mii", "rec_mii", "mii", "positive_cycle",
-           "loop_lower_bound", "value_uses", "lifetimes", "register_lower_bound", "REGISTER_KINDS"]
+           "loop_lower_bound", "producers", "value_uses", "lifetimes", "register_lower_bound", "REGISTER_KINDS"]

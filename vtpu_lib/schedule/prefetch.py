@@ -1,40 +1,39 @@
-"""Prefetching: find the gathers that stream through memory and fetch their pages ahead of them.
+"""Prefetching: find the gathers that stream through memory and ask for their pages ahead of them.
 
-A gather that misses the PPT waits ``ppt_miss_penalty_cycles`` plus the tier latency (14 cycles on
-``realistic``: 12 for the page walk, 0 for an L1 coordinate, + the hit's 2). p registers are only
-ever set by ``.set`` and ``index``, so every gather's coordinate is known before the run
-(``graph.resolve_addresses``). A **stream** is a gather register whose coordinates, across the
-iterations of a loop region (or along straight-line code), advance by one constant stride along
-one dimension (:func:`find_streams`). For each stream :func:`prefetch_pass` walks a second,
-free p register ``distance`` elements ahead of it: a ``cprefetch`` (C pipe, so the S pipe stays
-with the gathers; ``pipe="S"`` uses ``prefetch``) and an ``index`` per element, after a warm-up of
-the first ``distance`` elements before the loop. ``distance`` defaults to ceil(miss cycles / II),
-II being the loop body's resource bound after insertion (the most ops one pipe has per iteration):
-a page asked for ``distance`` iterations early lands just as its gather comes. Prefetches have no
-value effect, so the output validates against its source (``validate``) and leaves the same
-registers and memory, except the pointer registers the plan names (scratch).
+p registers are only set by ``.set`` and ``index``, so every gather's coordinate is known before
+the run (``graph.resolve_addresses``). A **stream** is a gather register whose coordinates, across
+the iterations of a loop region (or along straight-line code), advance by one constant stride along
+one dimension (:func:`find_streams`). :func:`prefetch_pass` gives each a free p register as its
+prefetch pointer: per element a ``cprefetch`` (C pipe, leaving the S pipe to the gathers;
+``pipe="S"``: ``prefetch``) asks for the page ``distance`` elements ahead, and the pointer's own
+``index`` re-aims it *from the gathers' register* (``index p7, p0, scroll, #4``), so a scheduler
+running after the pass cannot race it ahead of the walk it serves. A warm-up before the loop asks
+for the first ``distance`` elements. ``distance`` defaults to ceil(miss cycles / II): II is the loop
+body's resource bound after insertion (the most ops of one pipe per iteration), the miss cycles are
+the page walk + tier latency, plus the SIWs the prefetch trails its gather by (0 when it shares the
+gather's SIW, the usual C-pipe case). SIWs are laid out for ``vliw`` issue (a prefetch beside its
+pointer's index reads the old pointer); prefetches have no value effect, so the output validates
+against its source and leaves the same registers and memory but the pointers (scratch).
 
 Kernels must be honest about the PPT: ``.mem`` preloads are host writes *through* the PPT, so a
-preloaded array that fits (<= 64 x 4 = 256 pages on ``realistic``) is already translated and hits
-without any prefetch. The kernels here and in the tests therefore stream over at least twice the
-PPT's capacity (512 elements): every preloaded translation has been evicted by the time the stream
-reaches it, and without the pass every gather is a capacity miss. :func:`prefetch_report` counts
-the sentrons' accesses only (the host's preload is not the kernel's).
-
-Random gathers are not streams: the pass leaves them alone, and their hit rate stays at what an
-LRU PPT of C pages gives over a footprint of F pages, min(1, C/F) (:func:`random_gather_study`).
+preloaded array that fits (<= 64 x 4 = 256 pages on ``realistic``) is translated already and hits
+without any prefetch. The tests' and notebooks' kernels stream over at least twice the capacity
+(512 elements): LRU over a cyclic footprint larger than the PPT keeps nothing, so without the pass
+every gather is a capacity miss. :func:`prefetch_report` counts the sentrons' accesses, not the host's.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from ..config import MachineConfig, get_config
 from ..coord import DIM_MAX, DIM_NAMES, Coord, tier
 from ..errors import ConfigError, CoordError, ScheduleError
 from ..isa import Instr, Reg
+from ..ppt import PPT
 from ..program import SIW, Loop, Program, SentronCode
 from .graph import resolve_addresses
 
@@ -46,9 +45,9 @@ class Stream:
     register: str        # the gathers' address register, e.g. "p0"
     dim: int
     stride: int          # per element, along dim
-    start: Coord         # the first element's coordinate
+    start: Coord         # the first element
     count: int           # elements gathered
-    per_iteration: int   # gathers of the stream per loop iteration (1 in straight-line code)
+    per_iteration: int   # gathers per loop iteration (straight-line code: one iteration holding all)
     loop: Loop | None    # the loop region, or None for straight-line code
     offsets: tuple       # the gathers' SIWs: offsets in the loop body, or pcs in straight-line code
 
@@ -66,17 +65,18 @@ class Prefetch:
     """How one stream is prefetched."""
     stream: Stream
     register: str      # the prefetch pointer, e.g. "p7"
-    distance: int      # elements ahead of the gathers
-    ii: int            # cycles per iteration (per element in straight-line code) the distance assumes
+    distance: int      # elements ahead of the gathers (by default capped so the pages in flight fit a set)
+    ii: int            # cycles per iteration the default distance assumes (straight-line: the whole stream)
     miss_cycles: int   # page walk + tier latency of the stream's worst element
-    warmup: int        # elements prefetched before the loop
+    lag: int           # SIWs the prefetch trails its gather by (-1: a SIW ahead of it)
+    warmup: int        # elements prefetched before the loop (or the first gather)
 
 
 @dataclass(frozen=True, slots=True)
 class PrefetchPlan:
     config: str
-    op: str                    # "cprefetch" (C pipe) or "prefetch" (S pipe)
-    prefetches: tuple          # one Prefetch per stream
+    op: str                # "cprefetch" (C pipe) or "prefetch" (S pipe)
+    prefetches: tuple      # one Prefetch per stream
 
     @property
     def streams(self) -> tuple:
@@ -84,7 +84,7 @@ class PrefetchPlan:
 
     @property
     def registers(self) -> tuple:
-        """The pointer registers as ``"sentron.pN"`` (scratch: pass to ``differences(ignore=...)``)."""
+        """The pointers as ``"sentron.pN"``: scratch, for ``differences(..., ignore=plan.registers)``."""
         return tuple(f"{p.stream.sentron}.{p.register}" for p in self.prefetches)
 
     @property
@@ -93,7 +93,7 @@ class PrefetchPlan:
 
     def __repr__(self) -> str:
         rows = "; ".join(f"{p.stream.sentron}.{p.stream.register} -> {p.register} {p.distance} ahead "
-                         f"(II {p.ii}, miss {p.miss_cycles})" for p in self.prefetches)
+                         f"(II {p.ii}, miss {p.miss_cycles}, lag {p.lag})" for p in self.prefetches)
         return f"PrefetchPlan({self.config}, {self.op}: {rows or 'no streams'})"
 
 
@@ -107,26 +107,10 @@ def _progression(seq) -> tuple | None:
     dims = [d for d in range(len(a)) if seq[1][d] != a[d]]
     if len(dims) != 1:
         return None
-    dim = dims[0]
-    stride = seq[1][dim] - a[dim]
-    for k, c in enumerate(seq):
-        if c[dim] != a[dim] + k * stride or any(c[i] != a[i] for i in range(len(a)) if i != dim):
-            return None
-    return dim, stride
-
-
-def _top_loops(code: SentronCode) -> list[Loop]:
-    return sorted(l for l in code.loops if not any(o != l and o.start <= l.start and l.end <= o.end
-                                                    for o in code.loops))
-
-
-def _segments(code: SentronCode, tops) -> list[tuple[int, int]]:
-    """The straight-line runs of SIWs between the top-level loop regions."""
-    out, at = [], 0
-    for l in tops:
-        out.append((at, l.start))
-        at = l.end
-    return [s for s in out + [(at, len(code.siws))] if s[1] > s[0]]
+    dim, stride = dims[0], seq[1][dims[0]] - a[dims[0]]
+    ok = all(c[dim] == a[dim] + k * stride and c[:dim] == a[:dim] and c[dim + 1:] == a[dim + 1:]
+             for k, c in enumerate(seq))
+    return (dim, stride) if ok else None
 
 
 def _gathers(code: SentronCode, lo: int, hi: int) -> dict:
@@ -140,41 +124,42 @@ def _gathers(code: SentronCode, lo: int, hi: int) -> dict:
 
 
 def find_streams(code: SentronCode) -> list[Stream]:
-    """The streaming gathers of one sentron's code (see the module doc), loops first."""
-    addrs, tops = resolve_addresses(code), _top_loops(code)
-    out = []
+    """The streaming gathers of one sentron's code, loop regions first. A loop region inside
+    another is seen through the outermost one (its iterations are the outer body's)."""
+    addrs = resolve_addresses(code)
+    tops = sorted(l for l in code.loops if not any(o != l and o.start <= l.start and l.end <= o.end
+                                                    for o in code.loops))
+    out, at, segments = [], 0, []
     for l in tops:
+        segments.append((at, l.start))
+        at = l.end
         for reg, pcs in _gathers(code, l.start, l.start + l.body).items():
             seq = [addrs[pc + k * l.body][1] for k in range(l.count) for pc in pcs]
-            found = _progression(seq)
-            if found:
+            if found := _progression(seq):
                 out.append(Stream(code.name, reg, *found, seq[0], len(seq), len(pcs), l,
                                   tuple(pc - l.start for pc in pcs)))
-    for lo, hi in _segments(code, tops):
+    for lo, hi in segments + [(at, len(code.siws))]:
         for reg, pcs in _gathers(code, lo, hi).items():
             seq = [addrs[pc][1] for pc in pcs]
-            found = _progression(seq)
-            if found:
-                out.append(Stream(code.name, reg, *found, seq[0], len(seq), 1, None, tuple(pcs)))
+            if found := _progression(seq):
+                out.append(Stream(code.name, reg, *found, seq[0], len(seq), len(seq), None, tuple(pcs)))
     return out
 
 
 # -- the pass -------------------------------------------------------------------------------------
 
-def _free_p(code: SentronCode, need: int) -> list[int]:
-    """``need`` p registers the code never touches (highest first), or a ScheduleError naming the live ones."""
-    users: dict[int, str] = {r.index: ".set" for r, _ in code.init if r.file == "p"}
-    for siw in code.siws:
-        for instr in siw.ops():
-            for r in instr.reads() + instr.writes():
-                if r.file == "p":
-                    users.setdefault(r.index, f"`{instr}`")
-    free = [i for i in range(7, -1, -1) if i not in users]
+def _free_p(code: SentronCode, need: int) -> list[Reg]:
+    """``need`` p registers the code never touches (highest first); a ScheduleError names the live ones."""
+    users = {r.index: ".set" for r, _ in code.init if r.file == "p"}
+    for instr in (i for siw in code.siws for i in siw.ops()):
+        for r in instr.reads() + instr.writes():
+            if r.file == "p":
+                users.setdefault(r.index, f"`{instr}`")
+    free = [Reg("p", i) for i in range(7, -1, -1) if i not in users]
     if len(free) < need:
-        live = ", ".join(f"p{i} ({users[i]})" for i in sorted(users))
-        raise ScheduleError(f"{need} stream(s) need a free p register each for a prefetch pointer, "
-                            f"{len(free)} free: the code uses {live}", sentron=code.name,
-                            hint="free a p register (reuse one walk for two arrays), or prefetch fewer streams")
+        raise ScheduleError(f"{need} stream(s) need a free p register each for a prefetch pointer, {len(free)} "
+                            f"free: the code uses " + ", ".join(f"p{i} ({users[i]})" for i in sorted(users)),
+                            sentron=code.name, hint="free a p register, or prefetch fewer streams")
     return free[:need]
 
 
@@ -185,12 +170,11 @@ def _walk(code: SentronCode, reg: int) -> list:
         if r.file == "p":
             p[r.index] = v
     out = [p[reg]]
-    for siw in code.siws:
-        s = siw.s
+    for s in (siw.s for siw in code.siws):
         if s is not None and s.op == "index":
             dst, src, dim, k = s.args
             try:
-                p[dst.index] = p[src.index].moved(dim, k) if p[src.index] is not None else None
+                p[dst.index] = None if p[src.index] is None else p[src.index].moved(dim, k)
             except CoordError:
                 p[dst.index] = None      # the run faults here; the pass does not aim from it
         out.append(p[reg])
@@ -198,186 +182,187 @@ def _walk(code: SentronCode, reg: int) -> list:
 
 
 def _aim(st: Stream, ptr: Reg, target: int, at: Coord | None, name: str) -> Instr:
-    """``index ptr, pG, dim, k`` that points ``ptr`` at element ``target`` from pG's value ``at``."""
+    """``index ptr, pG, dim, #k`` pointing ``ptr`` at element ``target`` from pG's value ``at``."""
     want = st.start[st.dim] + target * st.stride
     if not 0 <= want <= DIM_MAX:
-        raise ScheduleError(f"a pointer {target - st.count + 1} element(s) past the end of {st!r} would leave "
-                            f"0..{DIM_MAX} along {DIM_NAMES[st.dim]} (at {want})", sentron=name,
+        raise ScheduleError(f"a prefetch pointer {target - st.count + 1} element(s) past the end of {st!r} "
+                            f"would leave 0..{DIM_MAX} along {DIM_NAMES[st.dim]}", sentron=name,
                             hint="pass a smaller distance=, or place the array away from the edge")
-    if at is None or any(at[i] != st.start[i] for i in range(len(at)) if i != st.dim):
-        raise ScheduleError(f"cannot aim a prefetch pointer from {st.register} ({at}) at {st!r}: "
-                            f"{st.register} leaves the stream's line", sentron=name,
-                            hint="walk the gathers' register along one dimension only")
+    if at is None or at[:st.dim] != st.start[:st.dim] or at[st.dim + 1:] != st.start[st.dim + 1:]:
+        raise ScheduleError(f"cannot aim a prefetch pointer from {st.register} = {at} at {st!r}",
+                            sentron=name, hint="walk the gathers' register along one dimension only")
     return Instr("index", (ptr, Reg("p", int(st.register[1:])), st.dim, want - at[st.dim]))
 
 
-def _row(line: int, slots=(None, None, None), origin: int | None = None) -> list:
-    return [*slots, line, origin]      # D, S, C; source line; the old SIW it came from (None: new)
+def _fits(st: Stream, d: int, cfg: MachineConfig) -> bool:
+    """Do the pages in flight (the one gathered, the one before it, ``d`` prefetched) fit the PPT's
+    ways? A stride along an outer dimension puts every element in one set (2048 = 0 mod 64 sets)."""
+    ppt = PPT(cfg.ppt_sets, cfg.ppt_ways, cfg.page_scrolls)
+    load = Counter(ppt.set_of(ppt.page_of(st.element(k))) for k in range(min(d + 2, st.count)))
+    return max(load.values()) <= cfg.ppt_ways
 
 
-def _place(rows: list, lo: int, hi: int, pf: Instr, pf_slot: int, same: bool, aim) -> None:
-    """Put ``pf`` in a free slot of rows lo..hi-1 (or a new row at hi), then ``aim(row)``'s index
-    in a free S slot after it: the pointer then holds the next prefetch's element."""
-    line = rows[lo][3]
-    i = next((k for k in range(lo, hi) if rows[k][pf_slot] is None), None)
-    if i is None:
-        rows.insert(hi, _row(line))
-        i, hi = hi, hi + 1
-    rows[i][pf_slot] = pf
-    if aim is None:
-        return
-    first = i if same and pf_slot == 2 else i + 1   # one SIW only if the prefetch reads before index writes
-    j = next((k for k in range(first, hi) if rows[k][1] is None), None)
-    if j is None:
-        j = max(hi, i + 1)
-        rows.insert(j, _row(line))
-    rows[j][1] = aim(next(rows[k][4] for k in range(j, -1, -1) if rows[k][4] is not None))
+def _free(rows: list, lo: int, hi: int, slot: int) -> int | None:
+    return next((k for k in range(lo, hi) if rows[k][slot] is None), None)
 
 
-def _warmup(line: int, pf: Instr, aims: list, n: int, pf_slot: int, same: bool) -> list:
-    """Rows prefetching elements 0..n-1, ``aims[w]`` pointing at element w; an aim beyond them
-    leaves the pointer at the element the code's first prefetch takes."""
-    out, pf_row = [], (None, pf, None) if pf_slot == 1 else (None, None, pf)
-    for w, ix in enumerate(aims):
-        if same and pf_slot == 2:      # index w and the prefetch of w - 1 share a SIW
-            out.append(_row(line, (None, ix, pf if w else None)))
-            continue
-        if w:
-            out.append(_row(line, pf_row))
-        out.append(_row(line, (None, ix, None)))
-    if len(aims) == n and n:
-        out.append(_row(line, pf_row))
-    return out
+class _Rewrite:
+    """One sentron's code as rows ``[D, S, C, line, origin]`` (origin: the old pc, or the offset in
+    a loop body; None for a new SIW); prefetches go in stream by stream, then :meth:`rebuild`."""
+
+    def __init__(self, code: SentronCode, op: str):
+        self.code, self.op, self.slot = code, op, (2 if op == "cprefetch" else 1)
+        self.lines = list(code.lines) + [0] * (len(code.siws) - len(code.lines))
+        self.straight = [[*siw.slots, self.lines[pc], pc] for pc, siw in enumerate(code.siws)]
+        self.before: dict[int, list] = {}    # old pc -> warm-up rows emitted before it
+        self.bodies: dict[Loop, list] = {}   # transformed loop -> its body rows
+        self.pos: dict[int, dict] = {}
+
+    def rows(self, loop: Loop | None) -> list:
+        if loop is not None and loop not in self.bodies:
+            self.bodies[loop] = [[*self.code.siws[loop.start + o].slots, self.lines[loop.start + o], o]
+                                 for o in range(loop.body)]
+        return self.straight if loop is None else self.bodies[loop]
+
+    def ii(self, rows: list, elements: int) -> int:
+        """The busiest pipe's ops in ``rows`` once ``elements`` prefetches and indexes are in."""
+        extra = [0, elements, 0]
+        extra[self.slot] += elements
+        return max(1, *(sum(r[k] is not None for r in rows) + extra[k] for k in range(3)))
+
+    def window(self, rows: list, st: Stream, j: int) -> tuple[int, int]:
+        """Rows from the stream's j-th gather up to its next one (or the end of the rows)."""
+        pos = self.pos.get(id(rows))
+        if pos is None:            # where each old SIW's row is; recomputed after an insertion
+            pos = self.pos[id(rows)] = {r[4]: k for k, r in enumerate(rows) if r[4] is not None}
+        return pos[st.offsets[j]], pos[st.offsets[j + 1]] if j + 1 < len(st.offsets) else len(rows)
+
+    def insert(self, rows: list, at: int, line: int) -> None:
+        rows.insert(at, [None, None, None, line, None])
+        self.pos.pop(id(rows), None)
+
+    def place(self, rows: list, lo: int, hi: int, pf: Instr, aim) -> None:
+        """``pf`` in a free slot of rows lo..hi-1 (else a new SIW just before the gather, leading
+        it), then ``aim(origin)``'s index in a free S slot from there on (else a new SIW)."""
+        i = _free(rows, lo, hi, self.slot)
+        if i is None:
+            self.insert(rows, lo, rows[lo][3])
+            i, hi = lo, hi + 1
+        rows[i][self.slot] = pf
+        if aim is not None:
+            j = _free(rows, i if self.slot == 2 else i + 1, hi, 1)   # beside a cprefetch: it reads first
+            if j is None:
+                j = max(hi, i + 1)
+                self.insert(rows, j, rows[i][3])
+            rows[j][1] = aim(next((rows[k][4] for k in range(j, -1, -1) if rows[k][4] is not None), -1))
+
+    def warmup(self, at: int, pf: Instr, aims: list, n: int) -> None:
+        """Before old pc ``at``: prefetch elements 0..n-1 (``aims[w]`` points at element w; an aim
+        past them leaves the pointer where the code's first prefetch takes it)."""
+        line, out = self.lines[at], self.before.setdefault(at, [])
+        pf_row = [None, pf, None, line, None] if self.slot == 1 else [None, None, pf, line, None]
+        for w, ix in enumerate(aims):
+            if self.slot == 2:                       # index w beside the prefetch of w - 1
+                out.append([None, ix, pf if w else None, line, None])
+            else:
+                out += [list(pf_row)] * bool(w) + [[None, ix, None, line, None]]
+        if len(aims) == n and n:
+            out.append(list(pf_row))
+
+    def stream(self, st: Stream, ptr: Reg, ii: int, cfg: MachineConfig, distance) -> Prefetch:
+        loop, n, name = st.loop, st.count, self.code.name
+        rows, walk = self.rows(loop), _walk(self.code, int(st.register[1:]))
+        lo, hi = self.window(rows, st, 0)
+        lag = -1 if (k := _free(rows, lo, hi, self.slot)) is None else k - lo
+        miss = cfg.ppt_miss_penalty_cycles + max(cfg.tier_latency_cycles[tier(self.code.home, st.element(k))]
+                                                 for k in (0, n - 1))
+        d = max(1, math.ceil((miss + lag) * st.per_iteration / ii)) if distance is None else distance
+        while distance is None and d > 1 and not _fits(st, d, cfg):
+            d -= 1
+        pf, at, warm = Instr(self.op, (ptr,)), (loop.start if loop else st.offsets[0]), min(d, n)
+        base, body, iters = (loop.start, loop.body, (0, loop.count - 1)) if loop else (0, 0, (0,))
+
+        def aim(e: int):        # the index aiming the pointer at element e, placed after old SIW o
+            def at_origin(o: int) -> Instr:
+                first, *last = (_aim(st, ptr, e + k * st.per_iteration, walk[base + k * body + o + 1], name)
+                                for k in iters)
+                if last and last[0] != first:
+                    raise ScheduleError(f"{st.register} does not advance with {st!r} in every iteration",
+                                        sentron=name)
+                return first
+            return None if loop is None and e == n else at_origin
+
+        self.warmup(at, pf, [_aim(st, ptr, w, walk[at], name) for w in range(warm)]
+                    + ([_aim(st, ptr, d, walk[at], name)] if loop or d < n else []), warm)
+        for j in range(st.per_iteration if loop else max(0, n - d)):
+            self.place(rows, *self.window(rows, st, j), pf, aim(d + j + 1))   # asks for d + j, aims at the next
+        return Prefetch(st, str(ptr), d, ii, miss, lag, warm)
+
+    def rebuild(self) -> SentronCode:
+        """The new code: rows in order, warm-ups before their loops, loop regions re-measured."""
+        code, out, first, own, starts, skip = self.code, [], {}, {}, {}, -1   # first[pc]: the first new SIW for old pc
+        loops = {l.start: l for l in self.bodies}
+        for row in self.straight:
+            o = row[4]
+            if o is not None and o < skip:
+                continue                             # inside a transformed loop: emitted from its body
+            if o is not None:
+                first[o] = len(out)
+                out += [(SIW(*r[:3]), r[3]) for r in self.before.get(o, ())]
+                own[o] = len(out)                    # a region starting here starts after the warm-up
+                if o in loops:
+                    l = loops[o]
+                    starts[l], skip = len(out), l.end
+                    body = [(r, _siw(r, None if r[4] is None else code.siws[o + r[4]])) for r in self.bodies[l]]
+                    for k in range(l.count):
+                        for r, siw in body:
+                            if r[4] is not None:
+                                own.setdefault(o + k * l.body + r[4], len(out))
+                                first.setdefault(o + k * l.body + r[4], len(out))
+                            out.append((siw, r[3]))
+                    continue
+            out.append((_siw(row, None if o is None else code.siws[o]), row[3]))
+        first[len(code.siws)] = len(out)
+        siws = tuple(s for s, _ in out)
+        return replace(code, siws=siws, lines=tuple(line for _, line in out),
+                       loops=_loops(code.loops, siws, first, own, {l: (starts[l], len(b)) for l, b in self.bodies.items()}))
 
 
-def _busiest(rows, extra: list) -> int:
-    """Ops of the busiest pipe in ``rows`` plus ``extra`` (per pipe): the resource bound."""
-    return max(1, *(sum(r[k] is not None for r in rows) + extra[k] for k in range(3)))
-
-
-def _miss_cycles(st: Stream, home: Coord, cfg: MachineConfig) -> int:
-    return cfg.ppt_miss_penalty_cycles + max(cfg.tier_latency_cycles[tier(home, st.element(k))]
-                                             for k in (0, st.count - 1))
-
-
-def _sentron_pass(code: SentronCode, cfg: MachineConfig, distance, ii, op: str, same: bool):
-    streams = find_streams(code)
-    if not streams:
-        return code, []
-    ptrs = [Reg("p", i) for i in _free_p(code, len(streams))]
-    pf_slot = 2 if op == "cprefetch" else 1
-    lines = list(code.lines) + [0] * (len(code.siws) - len(code.lines))
-    straight = [_row(lines[pc], siw.slots, pc) for pc, siw in enumerate(code.siws)]
-    before: dict[int, list] = {}     # old pc -> warm-up rows to emit before it
-    bodies: dict[Loop, list] = {}    # transformed loop -> its new body rows (origin: offset in the body)
-    plan, walks = [], {}
-    groups: dict = {}
-    for st, ptr in zip(streams, ptrs):
-        groups.setdefault(st.loop, []).append((st, ptr))
-    for loop, members in groups.items():
-        if loop is not None:
-            rows = bodies[loop] = [_row(lines[loop.start + o], code.siws[loop.start + o].slots, o)
-                                   for o in range(loop.body)]
-            extra = [0, 0, 0]
-            for st, _ in members:
-                extra[1] += st.per_iteration
-                extra[pf_slot] += st.per_iteration
-            cycles = ii or _busiest(rows, extra)
-        for st, ptr in members:
-            walk = walks.setdefault(st.register, _walk(code, int(st.register[1:])))
-            n, u = st.count, st.per_iteration
-            if loop is None:   # per element, over the SIWs the stream spans
-                rows, extra = straight, [0, n, 0]
-                extra[pf_slot] += n
-                span = [r for r in rows if r[4] is not None and st.offsets[0] <= r[4] <= st.offsets[-1]]
-                cycles = ii or math.ceil(_busiest(span, extra) / n)
-            miss = _miss_cycles(st, code.home, cfg)
-            d = max(1, math.ceil(miss * u / cycles)) if distance is None else distance
-            pf = Instr(op, (ptr,))
-            at = loop.start if loop else st.offsets[0]
-            warm = min(d, n)
-            aims = [_aim(st, ptr, w, walk[at], code.name) for w in range(warm + (d < n or loop is not None))]
-            before.setdefault(at, []).extend(_warmup(lines[at], pf, aims, warm, pf_slot, same))
-            plan.append(Prefetch(st, str(ptr), d, cycles, miss, warm))
-            for j in range(u if loop else max(0, n - d)):
-                pos = {r[4]: k for k, r in enumerate(rows) if r[4] is not None}
-                nxt = st.offsets[j + 1] if j + 1 < len(st.offsets) else None
-                hi = len(rows) if nxt is None else pos[nxt]
-                if loop is None and d + j + 1 == n:
-                    aim = None         # the stream's last element: nothing to aim at after it
-                elif loop is None:
-                    aim = (lambda e: lambda o: _aim(st, ptr, e, walk[o + 1], code.name))(d + j + 1)
-                else:
-                    aim = _loop_aim(st, ptr, loop, walk, d + j + 1, code.name)
-                _place(rows, pos[st.offsets[j]], hi, pf, pf_slot, same, aim)
-    return _rebuild(code, straight, before, bodies), plan
-
-
-def _loop_aim(st, ptr, loop: Loop, walk, e: int, name: str):
-    """The aim of a loop's pointer: the same index in every iteration (checked in the first and last)."""
-    def aim(o: int) -> Instr:
-        u = st.per_iteration
-        first, last = (_aim(st, ptr, e + k * u, walk[loop.start + k * loop.body + o + 1], name)
-                       for k in (0, loop.count - 1))
-        if first != last:
-            raise ScheduleError(f"{st.register} does not advance with {st!r} in every iteration", sentron=name)
-        return first
-    return aim
-
-
-def _siw(row, old: SIW) -> SIW:
+def _siw(row, old: SIW | None) -> SIW:
     return old if old is not None and old.slots == tuple(row[:3]) else SIW(*row[:3])
 
 
-def _rebuild(code: SentronCode, straight, before, bodies) -> SentronCode:
-    """The new code: rows in order, warm-ups before their loops, loop regions re-measured."""
-    siws, lines, first = [], [], {}      # first[pc]: the first new SIW emitted for old pc
-    skip = -1
+def _loops(loops, siws: tuple, first: dict, own: dict, moved: dict) -> tuple:
+    """The loop regions of the new code (``moved``: transformed loop -> new start, body); a region
+    around a transformed one whose copies now differ becomes straight-line."""
+    out = []
+    for l in loops:
+        total = first[l.end] - own[l.start]
+        start, body = moved.get(l, (own[l.start], total // l.count))
+        copy = siws[start:start + body]
+        if l in moved or (body * l.count == total and copy and
+                          all(siws[start + k * body:start + (k + 1) * body] == copy for k in range(l.count))):
+            out.append(Loop(start, body, l.count))
+    return tuple(out)
 
-    def emit(row, siw):
-        siws.append(siw)
-        lines.append(row[3])
 
-    starts = {}
-    for row in straight:
-        pc = row[4]
-        if pc is not None and pc < skip:
-            continue                      # inside a transformed loop: emitted from its body
-        if pc is not None:
-            first[pc] = len(siws)
-            for r in before.get(pc, ()):
-                emit(r, SIW(*r[:3]))
-            loop = next((l for l in bodies if l.start == pc), None)
-            if loop is not None:
-                starts[loop], skip = len(siws), loop.end
-                body = [(r, _siw(r, code.siws[loop.start + r[4]] if r[4] is not None else None)) for r in bodies[loop]]
-                for k in range(loop.count):
-                    for r, siw in body:
-                        if r[4] is not None:
-                            first.setdefault(loop.start + k * loop.body + r[4], len(siws))
-                        emit(r, siw)
-                continue
-        emit(row, _siw(row, code.siws[pc] if pc is not None else None))
-    first[len(code.siws)] = len(siws)
-    siws = tuple(siws)
-    loops = []
-    for l in code.loops:
-        if l in starts:
-            loops.append(Loop(starts[l], len(bodies[l]), l.count))
-            continue
-        total = first[l.end] - first[l.start]
-        cand = Loop(first[l.start], total // l.count, l.count)
-        body = siws[cand.start:cand.start + cand.body]
-        if total % l.count == 0 and body and all(siws[cand.start + k * cand.body:cand.start + (k + 1) * cand.body]
-                                                 == body for k in range(l.count)):
-            loops.append(cand)   # else: a region around a transformed one, whose copies now differ
-    return replace(code, siws=siws, lines=tuple(lines), loops=tuple(loops))
+def _sentron_pass(code: SentronCode, cfg: MachineConfig, distance, ii, op: str):
+    streams = find_streams(code)
+    if not streams:
+        return code, []
+    rw, cycles = _Rewrite(code, op), {}
+    for st in streams:   # II after insertion, before any is placed; straight-line: over the stream's SIWs
+        rows = rw.rows(st.loop) if st.loop else [r for r in rw.straight if st.offsets[0] <= r[4] <= st.offsets[-1]]
+        cycles[st] = ii or rw.ii(rows, sum(s.per_iteration for s in streams if s.loop == st.loop) if st.loop
+                                 else st.count)
+    plan = [rw.stream(st, ptr, cycles[st], cfg, distance) for st, ptr in zip(streams, _free_p(code, len(streams)))]
+    return rw.rebuild(), plan
 
 
 def prefetch_pass(code_or_program, config: MachineConfig | str = "realistic", *, distance: int | None = None,
-                  ii: int | None = None, pipe: str = "C", mode: str = "vliw", slot_order: str = "DSC"):
+                  ii: int | None = None, pipe: str = "C"):
     """``(new code or program, PrefetchPlan)``: every stream prefetched ``distance`` elements ahead
-    (see the module doc). ``ii`` overrides the cycles per iteration the default distance assumes."""
+    (see the module doc); ``ii`` overrides the cycles per iteration the default distance assumes."""
     if pipe not in ("C", "S"):
         raise ScheduleError(f"pipe = {pipe!r}: prefetches go in the C pipe (cprefetch) or the S pipe (prefetch)",
                             hint='pipe="C" keeps the S pipe for the gathers')
@@ -385,49 +370,40 @@ def prefetch_pass(code_or_program, config: MachineConfig | str = "realistic", *,
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < lo):
             raise ScheduleError(f"{name} = {v!r} must be a whole number >= {lo} (or None for the default)")
     cfg, op = get_config(config), "cprefetch" if pipe == "C" else "prefetch"
-    same = mode == "vliw" or slot_order.index("C") < slot_order.index("S")   # cprefetch reads before index writes
-    if isinstance(code_or_program, SentronCode):
-        out, plan = _sentron_pass(code_or_program, cfg, distance, ii, op, same)
-        Program((out,)).check()
-        return out, PrefetchPlan(cfg.name, op, tuple(plan))
-    codes, plans = [], []
-    for code in code_or_program.sentrons:
-        out, plan = _sentron_pass(code, cfg, distance, ii, op, same)
-        codes.append(out)
-        plans += plan
-    return replace(code_or_program, sentrons=tuple(codes)).check(), PrefetchPlan(cfg.name, op, tuple(plans))
+    single = isinstance(code_or_program, SentronCode)
+    program = Program((code_or_program,)) if single else code_or_program
+    done = [_sentron_pass(code, cfg, distance, ii, op) for code in program.sentrons]
+    out = replace(program, sentrons=tuple(code for code, _ in done)).check()
+    plan = PrefetchPlan(cfg.name, op, tuple(p for _, plans in done for p in plans))
+    return (out.sentrons[0] if single else out), plan
 
 
 # -- measuring --------------------------------------------------------------------------------------
 
 def prefetch_report(trace, sentron: int | str | None = None) -> dict:
-    """Hit rate, accuracy (used / installs), coverage (used / (used + demand misses left)) and
-    lateness (late hits / used) of the sentrons' own PPT accesses (the host's ``.mem`` preload is
-    not counted), from the trace's counters."""
-    who = [sentron] if sentron is not None else [s.id for s in trace.sentrons]
-    p = [trace.counters(w).ppt for w in who]
-    tot = {k: sum(getattr(x, k) for x in p) for k in ("accesses", "hits", "misses", "prefetches",
-                                                      "prefetch_installs", "prefetch_used", "late_hits")}
-    c = trace.counters(sentron)
-    used, installs, misses = tot["prefetch_used"], tot["prefetch_installs"], tot["misses"]
-    return {"cycles": c.cycles, "ppt_miss_stall_cycles": c.stalls["ppt-miss"], **tot,
-            "hit_rate": tot["hits"] / tot["accesses"] if tot["accesses"] else 0.0,
-            "accuracy": used / installs if installs else 0.0,
-            "coverage": used / (used + misses) if used + misses else 0.0,
-            "lateness": tot["late_hits"] / used if used else 0.0}
+    """The sentrons' own PPT accesses (not the host's ``.mem`` preload), from the trace's counters:
+    hit rate, accuracy = used / installs, coverage = used / (used + demand misses left), lateness =
+    late hits / used; with cycles and ppt-miss stall cycles."""
+    p = [trace.counters(w).ppt for w in ([sentron] if sentron is not None else [s.id for s in trace.sentrons])]
+    t = {k: sum(getattr(x, k) for x in p) for k in ("accesses", "hits", "misses", "prefetches",
+                                                    "prefetch_installs", "prefetch_used", "late_hits")}
+    c, used = trace.counters(sentron), t["prefetch_used"]
+    return {"cycles": c.cycles, "ppt_miss_stall_cycles": c.stalls["ppt-miss"], **t,
+            "hit_rate": t["hits"] / t["accesses"] if t["accesses"] else 0.0,
+            "accuracy": used / t["prefetch_installs"] if t["prefetch_installs"] else 0.0,
+            "coverage": used / (used + t["misses"]) if used + t["misses"] else 0.0,
+            "lateness": t["late_hits"] / used if used else 0.0}
 
 
 def _run(program: Program, config):
-    from ..machine import Machine
-    m = Machine(config)
-    m.load(program)
-    return m.run()
+    from ..machine import run
+    return run(program, config)
 
 
 def distance_sweep(kernel_program: Program, config: MachineConfig | str = "realistic", distances=(1, 2, 4, 8),
                    *, schedule=None) -> list[dict]:
-    """One :func:`prefetch_report` per distance (``None``: the kernel without the pass), plus
-    ``distance``; ``schedule`` (e.g. ``lambda p: pack(p, config)``) runs after the pass."""
+    """A :func:`prefetch_report` and the ``distance`` per distance (``None``: the kernel without the
+    pass); ``schedule`` (e.g. ``lambda p: pack(p, "realistic")``) runs after the pass."""
     out = []
     for d in distances:
         prog = kernel_program if d is None else prefetch_pass(kernel_program, config, distance=d)[0]
@@ -436,13 +412,12 @@ def distance_sweep(kernel_program: Program, config: MachineConfig | str = "reali
 
 
 def random_gather_kernel(footprint: int, accesses: int, seed: int = 0) -> Program:
-    """A sum of ``accesses`` seeded-random gathers over ``footprint`` consecutive scrolls (one page
-    each on a 1-scroll page; consecutive pages spread evenly over the PPT's sets), all preloaded."""
+    """A sum of ``accesses`` seeded-random gathers over ``footprint`` consecutive scrolls (a page
+    each at 1 scroll a page, spread evenly over the PPT's sets), every one preloaded."""
     from ..build import ProgramBuilder, op
     if isinstance(footprint, bool) or not isinstance(footprint, int) or not 1 <= footprint <= DIM_MAX + 1:
-        raise ConfigError(f"footprint = {footprint!r} pages must be 1..{DIM_MAX + 1} (scrolls of one section)")
-    rng = random.Random(seed)
-    b = ProgramBuilder(f"random_gathers_{footprint}")
+        raise ConfigError(f"footprint = {footprint!r} pages must be 1..{DIM_MAX + 1} (the scrolls of a section)")
+    rng, b = random.Random(seed), ProgramBuilder(f"random_gathers_{footprint}")
     for i in range(footprint):
         b.mem(Coord((i,) + (1,) * 10), float(i))
     at = rng.randrange(footprint)
@@ -459,16 +434,19 @@ def random_gather_kernel(footprint: int, accesses: int, seed: int = 0) -> Progra
 
 def random_gather_study(config: MachineConfig | str = "realistic", footprints=(64, 128, 256, 512, 1024, 2048),
                         *, accesses: int = 2048, seed: int = 0) -> list[dict]:
-    """Per footprint F: the measured hit rate of random gathers beside the line min(1, C/F) it
-    should follow (C = PPT capacity). The preload leaves the PPT holding C of the F pages, as in
-    steady state, so no first-touch misses blur the line; the pass finds no stream to prefetch."""
+    """Per footprint F: the measured hit rate of random gathers beside min(1, C/F), C the PPT's
+    capacity: an LRU PPT holds C of the F pages and a random page is among them with probability
+    C/F. The preload leaves it holding C of them already, so no first touches blur the line. The
+    pass finds no stream: nothing strides. (Every address here is static, so a pass aiming each
+    prefetch on its own could still hide them; a loop cannot -- its body is the same every
+    iteration -- and hardware, which learns addresses only as it runs, cannot either.)"""
     cfg = get_config(config)
     out = []
     for f in footprints:
         prog = random_gather_kernel(f, accesses, seed)
         r = prefetch_report(_run(prog, cfg))
-        out.append({"footprint": f, "capacity": cfg.ppt_capacity_pages, "accesses": r["accesses"],
-                    "hits": r["hits"], "hit_rate": r["hit_rate"], "model": min(1.0, cfg.ppt_capacity_pages / f),
+        out.append({"footprint": f, "capacity": cfg.ppt_capacity_pages, "accesses": r["accesses"], "hits": r["hits"],
+                    "hit_rate": r["hit_rate"], "model": min(1.0, cfg.ppt_capacity_pages / f),
                     "streams": len(find_streams(prog.sentrons[0]))})
     return out
 

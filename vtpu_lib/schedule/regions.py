@@ -21,6 +21,11 @@ from .graph import DepGraph, dependence_graph
 from .listsched import Schedule, list_schedule, source_schedule
 
 
+def code_lines(code: SentronCode) -> list[int]:
+    """The source line of every SIW (0 where the code carries none)."""
+    return list(code.lines) if len(code.lines) == len(code.siws) else [0] * len(code.siws)
+
+
 def touched(code: SentronCode) -> set[int]:
     """Flat indices of every register the code sets (``.set``), reads or writes."""
     out = {flat(reg) for reg, _ in code.init}
@@ -49,7 +54,7 @@ def subgraph(graph: DepGraph, start: int, end: int) -> DepGraph:
     hi = base + len(ops)
     deps = tuple(replace(d, src=d.src - base, dst=d.dst - base) for d in graph.deps
                  if base <= d.src < hi and base <= d.dst < hi)
-    piece = replace(code, siws=code.siws[start:end], lines=tuple(code.lines[start:end]), loops=())
+    piece = replace(code, siws=code.siws[start:end], lines=tuple(code_lines(code)[start:end]), loops=())
     return DepGraph(piece, ops, deps, graph.mode)
 
 
@@ -72,18 +77,17 @@ def splice(code: SentronCode, pieces) -> SentronCode:
     move; regions around stretches are kept when their copies are still identical."""
     pieces = sorted(pieces, key=lambda p: p[0])
     siws, lines, loops = [], [], []
-    starts = {}                                   # old pc of a piece's start -> new pc
+    old_lines = code_lines(code)
     pc = 0
     for start, end, new, new_lines, new_loops in pieces:
         siws += code.siws[pc:start]
-        lines += code.lines[pc:start]
-        starts[start] = len(siws)
+        lines += old_lines[pc:start]
         loops += [Loop(len(siws) + l.start, l.body, l.count) for l in new_loops]
         siws += new
         lines += new_lines
         pc = end
     siws += code.siws[pc:]
-    lines += code.lines[pc:]
+    lines += old_lines[pc:]
 
     def new_pc(old: int) -> int:
         shift = 0
@@ -119,5 +123,5 @@ def rows_to_code(rows, row_lines) -> tuple[list[SIW], list[int]]:
     return siws, lines
 
 
-__all__ = ["touched", "free_registers", "subgraph", "best_schedule", "predicted_cycles", "splice",
+__all__ = ["code_lines", "touched", "free_registers", "subgraph", "best_schedule", "predicted_cycles", "splice",
            "rows_to_code"]
