@@ -228,14 +228,15 @@ def kernels(draw):
     dims = [draw(st.sampled_from(["scroll", "section"])) for _ in range(n_streams)]
     strides = [draw(st.sampled_from([-3, -2, -1, 1, 2, 3])) for _ in range(n_streams)]
     for k in range(n_streams):
-        b.set(f"p{k}", f"{100 + 10 * k}.{100 + 10 * k}.1")
+        b.set(f"p{k}", f"{1000 + 10 * k}.{1000 + 10 * k}.1")
     for i in range(3):
         b.set(f"r{8 + i}", float(i + 1))
 
     def body():
         for j in range(per):
             for k in range(n_streams):
-                b.siw(s=op("gather", f"r{k * 2 + j}", f"p{k}"), c=draw(st.sampled_from([None, op("pack", "m0", "r8")])))
+                c = draw(st.sampled_from([None, op("pack", "m0", "r8")]))   # a C slot taken, or not
+                b.siw(s=op("gather", f"r{k * 2 + j}", f"p{k}"), c=c)
                 if draw(st.booleans()):
                     b.siw(op(draw(st.sampled_from(["add", "mul"])), "r6", f"r{k * 2 + j}", "r6"))
                 b.siw(s=op("index", f"p{k}", f"p{k}", dims[k], strides[k]))

@@ -273,7 +273,7 @@ class _Rewrite:
         loop, n, name = st.loop, st.count, self.code.name
         rows, walk = self.rows(loop), _walk(self.code, int(st.register[1:]))
         lo, hi = self.window(rows, st, 0)
-        lag = -1 if (k := _free(rows, lo, hi, self.slot)) is None else k - lo
+        lag = -1 if (free := _free(rows, lo, hi, self.slot)) is None else free - lo
         miss = cfg.ppt_miss_penalty_cycles + max(cfg.tier_latency_cycles[tier(self.code.home, st.element(k))]
                                                  for k in (0, n - 1))
         d = max(1, math.ceil((miss + lag) * st.per_iteration / ii)) if distance is None else distance
@@ -284,8 +284,8 @@ class _Rewrite:
 
         def aim(e: int):        # the index aiming the pointer at element e, placed after old SIW o
             def at_origin(o: int) -> Instr:
-                first, *last = (_aim(st, ptr, e + k * st.per_iteration, walk[base + k * body + o + 1], name)
-                                for k in iters)
+                first, *last = (_aim(st, ptr, e + k * st.per_iteration, walk[base + k * body + o + 1],
+                                     name) for k in iters)
                 if last and last[0] != first:
                     raise ScheduleError(f"{st.register} does not advance with {st!r} in every iteration",
                                         sentron=name)
@@ -300,7 +300,8 @@ class _Rewrite:
 
     def rebuild(self) -> SentronCode:
         """The new code: rows in order, warm-ups before their loops, loop regions re-measured."""
-        code, out, first, own, starts, skip = self.code, [], {}, {}, {}, -1   # first[pc]: the first new SIW for old pc
+        code, out, starts, skip = self.code, [], {}, -1
+        first, own = {}, {}      # old pc -> its first new SIW, counting / not counting a warm-up before it
         loops = {l.start: l for l in self.bodies}
         for row in self.straight:
             o = row[4]
@@ -324,8 +325,9 @@ class _Rewrite:
             out.append((_siw(row, None if o is None else code.siws[o]), row[3]))
         first[len(code.siws)] = len(out)
         siws = tuple(s for s, _ in out)
+        moved = {l: (starts[l], len(b)) for l, b in self.bodies.items()}
         return replace(code, siws=siws, lines=tuple(line for _, line in out),
-                       loops=_loops(code.loops, siws, first, own, {l: (starts[l], len(b)) for l, b in self.bodies.items()}))
+                       loops=_loops(code.loops, siws, first, own, moved))
 
 
 def _siw(row, old: SIW | None) -> SIW:

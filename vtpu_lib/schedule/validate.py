@@ -143,8 +143,11 @@ def _eval(instr, regs, st: SymState, terms: Terms, fp: list):
     if op in ("prefetch", "cprefetch"):
         return None
     if op == "index":
+        base = regs[flat(args[1])]
+        if not isinstance(base, Coord):     # moved out of range earlier: the run faults there
+            return terms("fault", len(st.reads))
         try:
-            return regs[flat(args[1])].moved(args[2], args[3])
+            return base.moved(args[2], args[3])
         except CoordError:
             return terms("fault", len(st.reads))
     if op == "pack":
