@@ -103,6 +103,10 @@ def loop_graph(code: SentronCode, loop: Loop, config: MachineConfig | str = "see
     if not isinstance(loop, Loop) or loop.start < 0 or loop.body < 1 or loop.count < 1 or loop.end > len(code.siws):
         raise ScheduleError(f"{loop!r} is not a loop region of this code ({len(code.siws)} SIWs)", sentron=code.name,
                             hint="take one from code.loops or code.innermost_loops()")
+    body = code.siws[loop.start:loop.start + loop.body]
+    if any(code.siws[loop.start + k * loop.body:loop.start + (k + 1) * loop.body] != body for k in range(loop.count)):
+        raise ScheduleError(f"{loop!r}: its {loop.count} copies of the body are not all the same SIWs",
+                            sentron=code.name, hint="take one from code.loops or code.innermost_loops()")
     prefix = replace(code, siws=code.siws[:loop.end], lines=tuple(code.lines[:loop.end]), loops=())
     flat_graph = dependence_graph(prefix, config, mode, slot_order)
     inside = [op for op in flat_graph.ops if op.pc >= loop.start]

@@ -46,6 +46,11 @@ class Allocation:
         q, n = len(regs), self.count
         return regs[{"last": (n - 1 - k) % q, "first": (k + 1) % q, "any": k % q}[self.phase[j]]]
 
+    def __repr__(self) -> str:
+        values = ", ".join(f"{j}: {'/'.join(map(str, regs))}" + (" (starts in copy 0)" if self.phase[j] == "first" else "")
+                           for j, regs in self.regs.items())
+        return f"Allocation(kernel x{self.unroll}, n={self.count}: {values})"
+
     def fixups(self) -> list:
         """(op, copy holding the last iteration's value, source register) where they differ."""
         out = []

@@ -4,11 +4,13 @@
 count % k leftover iterations follow as a region of the original body). Copies written with the
 same registers would be chained by anti and output dependences -- copy 2 cannot write r1 before
 copy 1 has read it -- so each copy but the last writes its own registers, taken from those the
-code never touches (16 r, 8 p, 4 m in all); the last copy writes the source's registers, so after
-the loop every register holds what the source leaves there. A register whose only reader is its
-own writer (``fma r0, r1, r2, r0``: an accumulator, ``mul r5, r5, r6``) is a chain either way and
-keeps its name. When the registers run out, :class:`~vtpu_lib.errors.ScheduleError` names the
-values each copy would have to hold.
+code never touches; the last copy writes the source's registers, so after the loop every
+register holds what the source leaves there. A register whose only reader is its own writer
+(``fma r0, r1, r2, r0``: an accumulator, ``mul r5, r5, r6``) is a chain either way and keeps its
+name. The 16 r registers must hold every copy: when they cannot,
+:class:`~vtpu_lib.errors.ScheduleError` names the values each copy would have to hold. p (8) and
+m (4) registers are renamed while free ones last, else kept as written: still correct, but then a
+copy's loads wait for the previous copy's uses of that pointer.
 
 ``accumulators=a`` (a divides k) splits each additive recurrence ``acc = acc + x`` (``add``,
 ``sub acc, acc, x``, ``fma acc, a, b, acc``) into a partial sums: copy c adds into sum c mod a,
@@ -132,10 +134,8 @@ def _unrolled(code: SentronCode, loop: Loop, k: int, accumulators: int, mode: st
         return None
     body = _body(code, loop)
     accs = accumulators_of(body) if accumulators > 1 else {}
-    keep = _chains(body) | set(accs)
-    written = list(dict.fromkeys(r for siw in body for i in siw.ops() for r in i.writes() if r not in keep))
     pools = {f: free_registers(code, f) for f in "rpm"}
-    written = _fit_pointers(written, k, pools)
+    written = renamed_registers(code, loop, k, accumulators)
     _check_pressure(code, loop, k, accumulators, written, accs, pools, body)
     names = {}
     for reg in written:
@@ -156,9 +156,19 @@ def _unrolled(code: SentronCode, loop: Loop, k: int, accumulators: int, mode: st
     return (loop.start, loop.end, siws, lines, loops)
 
 
+def renamed_registers(code: SentronCode, loop: Loop, k: int, accumulators: int = 1) -> list[Reg]:
+    """The registers unrolling ``loop`` by ``k`` gives each copy its own name for: those the body
+    writes, except accumulators (split instead, when ``accumulators`` > 1) and chains (written
+    once, read only by their writer); p and m ones only while free registers last."""
+    body = _body(code, loop)
+    keep = _chains(body) | set(accumulators_of(body) if accumulators > 1 else ())
+    written = list(dict.fromkeys(r for siw in body for i in siw.ops() for r in i.writes() if r not in keep))
+    return _fit_pointers(written, k, {f: free_registers(code, f) for f in "pm"})
+
+
 def _fit_pointers(written: list, k: int, pools: dict) -> list:
-    """The registers to rename: every r register; p and m registers while free ones last (a pointer
-    kept as written only chains the copies' address steps, which the S pipe serializes anyway)."""
+    """The registers to rename: every r register; p and m registers while free ones last (one kept
+    as written chains the copies through its anti dependences, which is slower but correct)."""
     out, left = [], {f: len(pools[f]) for f in "pm"}
     for reg in written:
         if reg.file in left:
@@ -199,4 +209,4 @@ def unroll_program(program: Program, k: int, config: MachineConfig | str = "seed
     return replace(program, sentrons=tuple(codes))
 
 
-__all__ = ["unroll", "unroll_program", "accumulators_of", "ACCUMULATING"]
+__all__ = ["unroll", "unroll_program", "renamed_registers", "accumulators_of", "ACCUMULATING"]
