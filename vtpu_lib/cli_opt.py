@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 
 from .asm import disassemble
 from .config import PRESETS
@@ -18,16 +17,6 @@ from .errors import ConfigError, VtpuInternalError
 from .machine import Machine
 from .schedule import pack, program_bounds, validate
 from .schedule.compare import differences
-
-
-def _unroll_all(program, k: int, config, mode: str):
-    from .schedule.unroll import unroll
-    codes = []
-    for code in program.sentrons:
-        for loop in sorted(code.innermost_loops(), key=lambda l: -l.start):  # last first: earlier starts stay put
-            code = unroll(code, loop, k, config=config)
-        codes.append(code)
-    return replace(program, sentrons=tuple(codes))
 
 
 def optimize(program, config="seed", *, unroll: int = 1, modulo: bool = False, prefetch: bool = False,
@@ -39,7 +28,8 @@ def optimize(program, config="seed", *, unroll: int = 1, modulo: bool = False, p
         program, _ = prefetch_pass(program, config)
         steps.append("prefetch")
     if unroll > 1:
-        program = _unroll_all(program, unroll, config, mode)
+        from .schedule.unroll import unroll_program
+        program = unroll_program(program, unroll, config, mode=mode)
         steps.append(f"unroll {unroll}")
     if modulo:
         from .schedule.modulo import pipeline

@@ -116,10 +116,11 @@ def measure(k: Kernel, config="seed") -> KernelRow:
         raise VtpuInternalError(f"kernel {k.name}: the naive form does not compute its expected values")
     best = None
     for method, prog in _candidates(k.program, cfg):
-        if method != "naive" and not validate(k.program, prog).ok:
+        verdict = validate(k.program, prog)
+        if not verdict.ok:
             continue
-        trace = run_cold(prog, cfg)
-        if k.check(trace) or differences(naive, trace, ignore=validate(k.program, prog).scratch):
+        trace = naive if method == "naive" else run_cold(prog, cfg)
+        if k.check(trace) or differences(naive, trace, ignore=verdict.scratch):
             continue
         if best is None or trace.counters().cycles < best[2].counters().cycles:
             best = (method, prog, trace)

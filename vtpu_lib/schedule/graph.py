@@ -30,7 +30,7 @@ import graphlib
 from dataclasses import dataclass
 
 from ..config import MachineConfig, get_config
-from ..coord import Coord
+from ..coord import Coord, tier
 from ..errors import CoordError, ScheduleError, VtpuInternalError
 from ..isa import PIPES, Instr, Pipe, REG_FILES
 from ..machine.state import flat, reg_name
@@ -123,10 +123,14 @@ def resolve_addresses(code: SentronCode, mode: str = "vliw", slot_order: str = "
 
 
 def sched_ops(code: SentronCode, config: MachineConfig | str = "seed", mode: str = "vliw",
-              slot_order: str = "DSC") -> list[SchedOp]:
-    """The code's ops in program order (see :class:`SchedOp`)."""
-    lat = get_config(config).latency_cycles
+              slot_order: str = "DSC", warm: frozenset | None = None) -> list[SchedOp]:
+    """The code's ops in program order (see :class:`SchedOp`). With ``warm`` (the pages translated
+    before the run, e.g. by the ``.mem`` preload) a gather that is the first touch of any other
+    page pays the PPT miss too -- a compulsory miss in any order; for the scheduler, never a bound."""
+    cfg = get_config(config)
+    lat = cfg.latency_cycles
     addrs = resolve_addresses(code, mode, slot_order)
+    touched = set(warm) if warm is not None else None
     out = []
     for pc, siw in enumerate(code.siws):
         line = code.lines[pc] if pc < len(code.lines) else 0
@@ -135,14 +139,26 @@ def sched_ops(code: SentronCode, config: MachineConfig | str = "seed", mode: str
             instr = siw.slots[slot]
             if instr is None:
                 continue
-            out.append(SchedOp(len(out), instr, PIPES[slot], pc, line, lat[instr.spec.latency_key],
+            latency = lat[instr.spec.latency_key]
+            addr = addrs[pc][slot]
+            if touched is not None and addr is not None and instr.op in MEMORY_OPS:
+                page = page_key(addr, cfg.page_scrolls)
+                if instr.op == "gather" and page not in touched:
+                    latency += cfg.ppt_miss_penalty_cycles + cfg.tier_latency_cycles[tier(code.home, addr)]
+                touched.add(page)
+            out.append(SchedOp(len(out), instr, PIPES[slot], pc, line, latency,
                                tuple(dict.fromkeys(flat(r) for r in instr.reads())),
                                tuple(flat(r) for r in instr.writes()),
-                               addrs[pc][slot]))
+                               addr))
             if len(out) > MAX_SCHEDULE_OPS:
                 raise ScheduleError(f"sentron {code.name} has more than {MAX_SCHEDULE_OPS:,} ops to schedule",
                                     hint="schedule the kernel (a loop body and a few iterations), not a whole run")
     return out
+
+
+def page_key(coord: Coord, page_scrolls: int):
+    """The PPT's page key of a coordinate (as ``PPT.page_of``)."""
+    return coord if page_scrolls == 1 else (coord[0] // page_scrolls,) + tuple(coord[1:])
 
 
 class DepGraph:
@@ -160,6 +176,9 @@ class DepGraph:
             self.preds[d.dst].append(d)
             self.succs[d.src].append(d)
         self.unit_of, self.units = _units(ops, deps)
+        if all(d.src < d.dst for d in deps):   # the usual case: program order is a topological order
+            self.order = list(range(len(self.units)))
+            return
         sorter = graphlib.TopologicalSorter({u: () for u in range(len(self.units))})
         for d in deps:
             if self.unit_of[d.src] != self.unit_of[d.dst]:
@@ -241,9 +260,10 @@ def _order(slot_order: str):
 
 
 def dependence_graph(code: SentronCode, config: MachineConfig | str = "seed", mode: str = "vliw",
-                     slot_order: str = "DSC") -> DepGraph:
-    """The dependence graph of one sentron's code under ``config``'s latencies (see the module doc)."""
-    ops = sched_ops(code, config, mode, slot_order)
+                     slot_order: str = "DSC", warm: frozenset | None = None) -> DepGraph:
+    """The dependence graph of one sentron's code under ``config``'s latencies (see the module doc;
+    ``warm``: see :func:`sched_ops`)."""
+    ops = sched_ops(code, config, mode, slot_order, warm)
     deps: list[Dep] = []
     _register_deps(ops, deps, mode, _order(slot_order))
     _memory_deps(ops, deps)

@@ -68,7 +68,7 @@ class SymState:
     regs: list
     memory: dict                       # coordinate -> expression last scattered there
     syncs: list                        # (op name, operands, memory fingerprint) in program order
-    producer: dict = field(default_factory=dict)   # expression -> (pc, op text, line) that first made it
+    producer: dict = field(default_factory=dict)   # expression -> (pc, op text, line, register) that first made it
     reads: list = field(default_factory=list)      # per op: (pc, slot, instr, line, operand exprs, result)
     written: set = field(default_factory=set)      # flat registers the code writes
     touched: set = field(default_factory=set)      # flat registers the code reads or writes
@@ -106,7 +106,7 @@ def symbolic_run(code: SentronCode, terms: Terms, mode: str = "vliw", slot_order
                     pending.append((i, result))
                 for t in (result if isinstance(result, tuple) else (result,)):
                     if isinstance(t, int) and t not in st.producer:
-                        st.producer[t] = (pc, str(instr), line)
+                        st.producer[t] = (pc, str(instr), line, reg_name(i))
             operands = tuple(regs[flat(r)] for r in instr.reads()) if mode == "sequential" else None
             st.reads.append((pc, name, instr, line, operands, result))
         for i, value in pending:
@@ -257,7 +257,7 @@ def _first_divergence(src: SymState, out: SymState, terms: Terms, where: str) ->
     """The first output op computing an expression the source never computes, and why."""
     known = set(src.producer)
     for pc, slot, instr, line, _, result in out.reads:
-        if not isinstance(result, int) or result in known or terms.keys[result][0] in ("mem", "recv"):
+        if not isinstance(result, int) or result in known or terms.keys[result][0] in ("mem", "recv", "c", "init"):
             continue
         return [where + _blame(instr, pc, slot, line, result, src, terms)]
     return []
@@ -289,6 +289,9 @@ def _broken(here, reg, want, got, src: SymState, terms: Terms, reader_pc: int) -
     p_want, p_got = src.producer.get(want), src.producer.get(got)
     name_w = f"`{p_want[1]}` (line {p_want[2]})" if p_want else terms.show(want)
     name_g = f"`{p_got[1]}` (line {p_got[2]})" if p_got else terms.show(got)
+    if p_got and p_got[3] != str(reg):   # the value reached reg through memory: a gather saw a later store
+        return (f"{here} reads {reg} loaded from memory that already holds {name_g}'s value: memory dependence "
+                f"broken -- a gather moved after the scatter of the same cell (it needs {name_w})")
     if p_got and p_got[0] > reader_pc:
         return (f"{here} reads {reg} after {name_g} overwrote it: anti dependence broken -- it must read "
                 f"{reg} before {name_g} writes it (it needs {name_w})")

@@ -24,6 +24,12 @@ from .nb04 import (EXERCISE_4_1_GEOMETRY, EXERCISE_4_1_SCROLLS, EXERCISE_4_2_BUD
                    EXERCISE_4_3_SHARE, exercise_4_1, exercise_4_2, exercise_4_3)
 from .nb05 import exercise_5_1, exercise_5_2
 from .nb06 import FAR_SHARE_6_2, GOAL_6_1_CYCLES, MAX_VALUES, exercise_6_1, exercise_6_2
+from .nb07 import (INPUTS_7_2, MIX_7_2, PARTS_7_1, PROGRAM_7_1, SECOND_INPUTS_7_2, SHARE_7_2, exercise_7_1,
+                   exercise_7_2)
+from .nb09 import (CHALLENGE_9_1, CONFIG_9_1, GOAL_9_1_PCT, PPT_SIZES_9_2, SEEDS_9_1, STALL_GOAL_9_2, exercise_9_1,
+                   exercise_9_2)
+from .nb08 import (GOAL_8_1_CYCLES, PACKER_8_1_CYCLES, PROGRAM_8_1, PROGRAM_8_2, SECOND_MEMORY_8_1, exercise_8_1,
+                   exercise_8_2)
 
 __all__ = [
     "CheckPassed", "ExerciseFailed", "ExerciseIncomplete",
@@ -34,4 +40,10 @@ __all__ = [
     "EXERCISE_4_1_SCROLLS", "EXERCISE_4_1_GEOMETRY", "EXERCISE_4_2_BUDGET", "EXERCISE_4_3_N", "EXERCISE_4_3_SHARE",
     "exercise_5_1", "exercise_5_2",
     "exercise_6_1", "exercise_6_2", "MAX_VALUES", "GOAL_6_1_CYCLES", "FAR_SHARE_6_2",
+    "exercise_7_1", "exercise_7_2", "PROGRAM_7_1", "PARTS_7_1", "MIX_7_2", "SHARE_7_2", "INPUTS_7_2",
+    "SECOND_INPUTS_7_2",
+    "exercise_8_1", "exercise_8_2", "PROGRAM_8_1", "SECOND_MEMORY_8_1", "GOAL_8_1_CYCLES", "PACKER_8_1_CYCLES",
+    "PROGRAM_8_2",
+    "exercise_9_1", "exercise_9_2", "CHALLENGE_9_1", "SEEDS_9_1", "GOAL_9_1_PCT", "CONFIG_9_1", "PPT_SIZES_9_2",
+    "STALL_GOAL_9_2",
 ]
