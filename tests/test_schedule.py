@@ -228,10 +228,13 @@ def test_validator_names_a_broken_memory_dependence_and_order():
     out = assemble(HEAD + "- | gather r1, p0 | -\n- | scatter p0, r4 | -\n")
     v = validate(src, out)
     assert not v.ok and any("memory" in p for p in v.problems)
-    src = assemble(HEAD + "- | scatter p0, r4 | -\n- | - | temp #1\n")
-    out = assemble(HEAD + "- | - | temp #1\n- | scatter p0, r4 | -\n")
+    other = ".sentron peer id=1\n.set p0 100.1.1\n- | gather r0, p0 | -\n"   # another sentron reads the cell
+    src = assemble(HEAD + "- | scatter p0, r4 | -\n- | - | temp #1\n" + other)
+    out = assemble(HEAD + "- | - | temp #1\n- | scatter p0, r4 | -\n" + other)
     v = validate(src, out)
     assert not v.ok and "moved across `temp`" in v.problems[-1]
+    alone = assemble(HEAD + "- | - | temp #1\n- | scatter p0, r4 | -\n")   # nobody else sees the cell
+    assert validate(assemble(HEAD + "- | scatter p0, r4 | -\n- | - | temp #1\n"), alone).ok
 
 
 def test_validator_reports_scratch_registers_and_accepts_renaming():
@@ -271,3 +274,54 @@ def test_empty_siws_are_dropped_and_the_scoreboard_waits_instead():
     assert [str(s) for s in out.sentrons[0].siws] == ["mul r1, r2, r3 | - | -", "add r0, r1, r1 | - | -"]
     assert run(out, "realistic").counters().cycles == run(src, "realistic").counters().cycles
     assert SIW() not in out.sentrons[0].siws
+
+
+# -- sharing: private cells may cross sync ops ----------------------------------------------------
+
+TWO = """\
+.mem 1.1.1 2
+.mem 9.1.1 7
+.sentron a id=0 home=1.1.1
+.set p0 1.1.1
+.set p1 9.1.1
+mov r1, #5 | - | -
+- | - | pack m0, r1
+- | - | send m0, b
+- | gather r2, p0 | -
+add r3, r2, r2 | - | -
+- | scatter p1, r3 | -
+.sentron b id=1 home=2.1.1
+.set p0 9.1.1
+- | - | recv r0, a
+- | gather r1, p0 | -
+add r2, r1, r0 | - | -
+"""
+
+
+def test_a_private_gather_moves_above_a_send_and_a_shared_scatter_does_not():
+    from vtpu_lib.schedule.sharing import shared_cells, sharing
+    prog = assemble(TWO)
+    cells = shared_cells(prog)
+    assert cells["a"].writes == frozenset() and vt.Coord.parse("9.1.1") in cells["a"].touches
+    with sharing(prog):
+        g = dependence_graph(prog.sentron("a"))
+    order = {(g.ops[d.src].instr.op, g.ops[d.dst].instr.op) for d in g.deps if d.kind == "order"}
+    assert ("send", "gather") not in order            # 1.1.1: nobody else writes it
+    assert ("send", "scatter") in order               # 9.1.1: b gathers it
+    alone = dependence_graph(prog.sentron("a"))        # outside a program: every cell is shared
+    assert ("send", "gather") in {(alone.ops[d.src].instr.op, alone.ops[d.dst].instr.op)
+                                  for d in alone.deps if d.kind == "order"}
+    out = pack(prog, "realistic")
+    assert validate(prog, out).ok
+    assert differences(run(prog, "realistic"), run(out, "realistic")) == []
+    gather_pc = next(pc for pc, s in enumerate(out.sentron("a").siws) if s.s and s.s.op == "gather")
+    send_pc = next(pc for pc, s in enumerate(out.sentron("a").siws) if s.c and s.c.op == "send")
+    assert gather_pc <= send_pc
+
+
+def test_the_validator_still_sees_a_shared_scatter_moved_above_a_send():
+    prog = assemble(TWO)
+    moved = TWO.replace("- | - | send m0, b\n- | gather r2, p0 | -\nadd r3, r2, r2 | - | -\n- | scatter p1, r3 | -\n",
+                        "- | gather r2, p0 | -\nadd r3, r2, r2 | - | -\n- | scatter p1, r3 | -\n- | - | send m0, b\n")
+    v = validate(prog, assemble(moved))
+    assert not v.ok and "moved across `send`" in " ".join(v.problems)

@@ -166,8 +166,10 @@ def program_bounds(program: Program, config: MachineConfig | str = "seed", mode:
     """The bounds of every sentron of ``program`` and of the program as a whole (see ProgramBounds).
     ``cold``: the run starts with an empty PPT, so no gather's value can land before its page's
     fill time (miss penalty + tier latency, counted from cycle 0) plus the gather's latency."""
+    from .sharing import sharing
     cfg = get_config(config)
-    graphs = {c.name: dependence_graph(c, cfg, mode, slot_order) for c in program.sentrons}
+    with sharing(program, mode, slot_order):
+        graphs = {c.name: dependence_graph(c, cfg, mode, slot_order) for c in program.sentrons}
     if dataflow:
         graphs = {n: dataflow_graph(g) for n, g in graphs.items()}
     per = {n: graph_bounds(g) for n, g in graphs.items()}

@@ -14,7 +14,8 @@ A :class:`Dep` ``u -> v`` says v may issue no earlier than ``delay`` cycles afte
 * ``output`` (write after write): the scoreboard holds v until u's value has landed: u's latency.
 * ``memory-true`` / ``memory-anti`` / ``memory-output``: the same three through one memory cell
   (a scatter and a gather of the same coordinate); delay 1 -- S-pipe ops never share a SIW.
-* ``order``: effects other sentrons can see keep their order. Sends, receives, barriers, beacons
+* ``order``: effects other sentrons can see keep their order (for gathers and scatters: of cells
+  other sentrons share, when a program-level pass says which -- ``schedule.sharing``). Sends, receives, barriers, beacons
   and temperature changes stay in program order (delay 1: one C slot), and no gather or scatter
   moves across one of them, nor into or out of its SIW (delay 1; a gather or scatter the source
   put in the SIW of one stays there): a SIW with a blocking recv or bar runs its gather and
@@ -263,10 +264,11 @@ def dependence_graph(code: SentronCode, config: MachineConfig | str = "seed", mo
                      slot_order: str = "DSC", warm: frozenset | None = None) -> DepGraph:
     """The dependence graph of one sentron's code under ``config``'s latencies (see the module doc;
     ``warm``: see :func:`sched_ops`)."""
+    from .sharing import shared_for
     ops = sched_ops(code, config, mode, slot_order, warm)
     deps: list[Dep] = []
     _register_deps(ops, deps, mode, _order(slot_order))
-    _memory_deps(ops, deps)
+    _memory_deps(ops, deps, shared_for(code.name))
     return DepGraph(code, tuple(ops), tuple(deps), mode)
 
 
@@ -315,7 +317,9 @@ def _by_siw(ops):
         yield group
 
 
-def _memory_deps(ops, deps) -> None:
+def _memory_deps(ops, deps, shared=None) -> None:
+    """Memory dependences, and the order of shared gathers/scatters against sync ops (``shared``:
+    a ``sharing.Shared``, or None when every cell may be shared)."""
     last_store: dict = {}            # coordinate -> the last scatter to it
     loads: dict = {}                 # coordinate -> gathers since that scatter
     unknown: list[SchedOp] = []      # memory ops whose address could not be resolved: alias everything
@@ -333,9 +337,11 @@ def _memory_deps(ops, deps) -> None:
             continue
         if not (op.is_load or op.is_store):
             continue
-        if last_sync is not None:
-            deps.append(Dep(last_sync.index, op.index, "order", int(last_sync.pc != op.pc), "program order"))
-        since_sync.append(op)
+        ordered = shared is None or (shared.orders_load(op.addr) if op.is_load else shared.orders_store(op.addr))
+        if ordered:   # a cell another sentron may see: it keeps its place among the sync ops
+            if last_sync is not None:
+                deps.append(Dep(last_sync.index, op.index, "order", int(last_sync.pc != op.pc), "program order"))
+            since_sync.append(op)
         if op.addr is None:
             deps.extend(Dep(m.index, op.index, "memory-output", 1, "an unknown address")
                         for m in unknown + list(last_store.values()) + [g for gs in loads.values() for g in gs])

@@ -136,9 +136,11 @@ def pack(program: Program, config: MachineConfig | str = "seed", mode: str = "vl
     The schedule's timing model knows latencies and first-touch misses but not every PPT effect
     (eviction, other sentrons' traffic), so the packed program is run against the source on the
     machine and the source is kept when it is faster: ``pack`` never makes a program slower."""
+    from .sharing import sharing
     cfg = get_config(config)
     warm = frozenset(page_key(c, cfg.page_scrolls) for c, _ in program.preload)
-    codes = tuple(pack_code(code, cfg, mode, slot_order, warm).code() for code in program.sentrons)
+    with sharing(program, mode, slot_order):
+        codes = tuple(pack_code(code, cfg, mode, slot_order, warm).code() for code in program.sentrons)
     packed = replace(program, sentrons=codes)
     return packed if _cycles(packed, cfg, mode, slot_order) <= _cycles(program, cfg, mode, slot_order) else program
 

@@ -228,7 +228,9 @@ def pipeline(program: Program, config: MachineConfig | str = "seed", mode: str =
              slot_order: str = "DSC") -> Program:
     """Every sentron of ``program`` with its innermost loops software-pipelined (results unchanged:
     see ``validate``)."""
-    return replace(program, sentrons=tuple(pipeline_code(c, config, mode, slot_order) for c in program.sentrons))
+    from .sharing import sharing
+    with sharing(program, mode, slot_order):
+        return replace(program, sentrons=tuple(pipeline_code(c, config, mode, slot_order) for c in program.sentrons))
 
 
 __all__ = ["ModuloSchedule", "modulo_schedule", "iterative_schedule", "pipeline", "pipeline_code", "BUDGET_RATIO"]

@@ -75,7 +75,10 @@ class SymState:
 
 
 def symbolic_run(code: SentronCode, terms: Terms, mode: str = "vliw", slot_order: str = "DSC") -> SymState:
-    """Evaluate ``code`` on expressions (see the module doc)."""
+    """Evaluate ``code`` on expressions (see the module doc). Inside ``sharing(program)`` only the
+    gathers and scatters of cells other sentrons share are tied to the sync ops around them."""
+    from .sharing import shared_for
+    shared = shared_for(code.name)
     regs: list = [terms("init", reg_name(i)) for i in range(P_BASE)] + [Coord()] * REG_FILES["p"] \
         + [()] * REG_FILES["m"]
     for reg, value in code.init:
@@ -94,7 +97,7 @@ def symbolic_run(code: SentronCode, terms: Terms, mode: str = "vliw", slot_order
             instr = siw.slots[slot]
             if instr is None:
                 continue
-            result = _eval(instr, regs, st, terms, fingerprint)
+            result = _eval(instr, regs, st, terms, fingerprint, shared)
             st.touched.update(flat(r) for r in instr.reads())
             for r in instr.writes():
                 i = flat(r)
@@ -121,7 +124,7 @@ def _addr(instr, regs):
     return regs[flat(instr.args[1] if instr.op == "gather" else instr.args[0])]
 
 
-def _eval(instr, regs, st: SymState, terms: Terms, fp: list):
+def _eval(instr, regs, st: SymState, terms: Terms, fp: list, shared=None):
     """The expression ``instr`` produces (or its effect on memory and the sync list)."""
     op, args = instr.op, instr.args
     if instr.spec.fn is not None:                               # dense arithmetic
@@ -131,14 +134,18 @@ def _eval(instr, regs, st: SymState, terms: Terms, fp: list):
     if op == "gather":
         c = _addr(instr, regs)
         value = st.memory.get(c)
-        return terms("mem", c, fp[1]) if value is None else value
+        if value is not None:
+            return value
+        return terms("mem", c, fp[1] if shared is None or shared.orders_load(c) else 0)
     if op == "scatter":
         c = _addr(instr, regs)
         old = st.memory.get(c)
-        if old is not None:
+        seen = shared is None or shared.orders_store(c)   # only stores others may see are fingerprinted
+        if old is not None and seen:
             fp[0] -= hash((c, old))
         st.memory[c] = regs[flat(args[1])]
-        fp[0] += hash((c, st.memory[c]))
+        if seen:
+            fp[0] += hash((c, st.memory[c]))
         return None
     if op in ("prefetch", "cprefetch"):
         return None
@@ -194,6 +201,12 @@ class Validation:
 
 def validate(source: Program, output: Program, mode: str = "vliw", slot_order: str = "DSC") -> Validation:
     """Check that ``output`` computes exactly what ``source`` does (see the module doc)."""
+    from .sharing import sharing
+    with sharing(source, mode, slot_order):
+        return _validate(source, output, mode, slot_order)
+
+
+def _validate(source: Program, output: Program, mode: str, slot_order: str) -> Validation:
     problems, scratch = [], []
     if dict(source.preload) != dict(output.preload):
         problems.append("the .mem preload differs")
