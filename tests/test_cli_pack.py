@@ -30,7 +30,7 @@ def test_pack_prints_a_program_run_accepts_with_the_same_results(capsys, tmp_pat
     assert "r0=140.0" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("flags", [[], ["--prefetch", "--cold"], ["--modulo"], ["--unroll", "2"]])
+@pytest.mark.parametrize("flags", [[], ["--prefetch", "--cold"], ["--rotate", "--cold", "--modulo"], ["--modulo"], ["--unroll", "2"]])
 def test_pack_json_has_every_field(capsys, flags):
     assert main(["pack", "microvtpu_naive", "--json", "--config", "realistic", *flags]) == 0
     rep = json.loads(capsys.readouterr().out)

@@ -65,7 +65,7 @@ def test_graph_finds_register_memory_and_order_dependences():
     assert ("scatter", "gather", "memory-true", "101.1.1", 1) in kinds   # p1 resolved statically
     assert ("add", "add", "anti", "r1", 0) in kinds
     assert ("mov", "add", "output", "r1", 1) in kinds
-    assert ("gather", "temp", "order", "program order", 1) in kinds   # not into the sync's SIW
+    assert ("gather", "temp", "order", "memory order", 1) in kinds   # not into the sync's SIW
     assert not any(g.ops[d.src].instr.op == "gather" and g.ops[d.dst].instr.op == "scatter"
                    and d.kind.startswith("memory") for d in g.deps)   # 100.1.1 and 101.1.1 never alias
 

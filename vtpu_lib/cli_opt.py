@@ -20,10 +20,15 @@ from .schedule.compare import differences
 
 
 def optimize(program, config="seed", *, unroll: int = 1, modulo: bool = False, prefetch: bool = False,
-             mode: str = "vliw"):
-    """The transformations ``pack`` applies, in order: prefetch, unroll, then modulo or list scheduling."""
+             rotate: bool = False, mode: str = "vliw"):
+    """The transformations ``pack`` applies, in order: prefetch (a prefetch pointer ahead of each
+    stream, or rotating pointers), unroll, then modulo or list scheduling."""
     steps = []
-    if prefetch:
+    if rotate:
+        from .schedule.rotate import rotate_prefetch
+        program, _ = rotate_prefetch(program, config)
+        steps.append("rotate")
+    elif prefetch:
         from .schedule.prefetch import prefetch_pass
         program, _ = prefetch_pass(program, config)
         steps.append("prefetch")
@@ -58,9 +63,10 @@ def _hit_rate(trace) -> float:
 
 
 def pack_report(program, config="seed", *, unroll: int = 1, modulo: bool = False, prefetch: bool = False,
-                mode: str = "vliw", cold: bool = False) -> dict:
+                rotate: bool = False, mode: str = "vliw", cold: bool = False) -> dict:
     """Optimize ``program`` and measure both forms: the object ``pack --json`` prints."""
-    out, method = optimize(program, config, unroll=unroll, modulo=modulo, prefetch=prefetch, mode=mode)
+    out, method = optimize(program, config, unroll=unroll, modulo=modulo, prefetch=prefetch, rotate=rotate,
+                           mode=mode)
     verdict = validate(program, out, mode=mode)
     before, after = _run(program, config, mode, cold), _run(out, config, mode, cold)
     diffs = differences(before, after, ignore=verdict.scratch)
@@ -86,7 +92,7 @@ def cmd_pack(args) -> int:
     if args.unroll < 1:
         raise ConfigError(f"--unroll {args.unroll}: the factor must be 1 or more", hint="e.g. --unroll 4")
     rep = pack_report(program, args.config, unroll=args.unroll, modulo=args.modulo, prefetch=args.prefetch,
-                      mode=args.mode, cold=args.cold)
+                      rotate=args.rotate, mode=args.mode, cold=args.cold)
     if args.json:
         print(json.dumps(rep, indent=2))
     else:
@@ -126,6 +132,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--unroll", type=int, default=1, metavar="K", help="unroll every innermost .repeat by K")
     p.add_argument("--modulo", action="store_true", help="software-pipeline the loops (modulo scheduling)")
     p.add_argument("--prefetch", action="store_true", help="insert prefetches ahead of streaming gathers")
+    p.add_argument("--rotate", action="store_true",
+                   help="prefetch through rotating pointers (no extra S op; instead of --prefetch)")
     p.add_argument("--cold", action="store_true", help="measure from an empty PPT (as the benchmark does)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(fn=cmd_pack)

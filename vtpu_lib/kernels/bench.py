@@ -2,7 +2,7 @@
 
 For each kernel and preset the naive form (one op per SIW) and every optimization the library
 has -- list scheduling (``pack``), software pipelining (``pipeline``), each after the prefetch
-pass too -- run from a *cold* PPT (the ``.mem`` preload would otherwise leave every page
+pass or the rotating-pointer prefetch too -- run from a *cold* PPT (the ``.mem`` preload would otherwise leave every page
 translated; see ``Machine.flush_ppt``). A candidate counts only if the validator proves it
 computes what the naive form computes and its run leaves the kernel's expected memory; the
 fastest one is the row's "optimized" program.
@@ -47,11 +47,12 @@ def _candidates(program: Program, config) -> list[tuple[str, Program]]:
         from ..schedule.prefetch import prefetch_pass
     except ImportError:  # pragma: no cover
         return out
-    fetched, _ = prefetch_pass(program, config)
-    if fetched != program:
-        out.append(("prefetch + pack", pack(fetched, config)))
-        if pipeline is not None:
-            out.append(("prefetch + pipeline", pipeline(fetched, config)))
+    from ..schedule.rotate import rotate_prefetch
+    for name, fetched in (("prefetch", prefetch_pass(program, config)[0]), ("rotate", rotate_prefetch(program, config)[0])):
+        if fetched != program:
+            out.append((f"{name} + pack", pack(fetched, config)))
+            if pipeline is not None:
+                out.append((f"{name} + pipeline", pipeline(fetched, config)))
     return out
 
 

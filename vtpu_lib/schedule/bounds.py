@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..config import MachineConfig, get_config
 from ..coord import hamming, tier
 from ..program import Program, SentronCode
-from .graph import DepGraph, dependence_graph
+from .graph import MEMORY_ORDER, TIMING_KINDS, DepGraph, dependence_graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ def graph_bounds(graph: DepGraph) -> CodeBounds:
 def code_bounds(code: SentronCode, config: MachineConfig | str = "seed", mode: str = "vliw",
                 slot_order: str = "DSC", *, dataflow: bool = False) -> CodeBounds:
     """The bounds of one sentron's code under ``config``'s latencies (see the module doc)."""
-    graph = dependence_graph(code, config, mode, slot_order)
+    graph = enforced_graph(dependence_graph(code, config, mode, slot_order))
     return graph_bounds(dataflow_graph(graph) if dataflow else graph)
 
 
@@ -114,7 +114,15 @@ def dataflow_graph(graph: DepGraph) -> DepGraph:
     return DepGraph(graph.code, graph.ops, keep, graph.mode)
 
 
-__all__ = ["CodeBounds", "code_bounds", "graph_bounds", "dataflow_graph"]
+def enforced_graph(graph: DepGraph) -> DepGraph:
+    """``graph`` without timing dependences (prefetch distance: the machine does not enforce them)
+    and without the order of gathers and scatters among sync ops (a program-level pass may know
+    the cells are private): a bound may drop constraints, never add them."""
+    keep = tuple(d for d in graph.deps if d.kind not in TIMING_KINDS and d.on != MEMORY_ORDER)
+    return graph if len(keep) == len(graph.deps) else DepGraph(graph.code, graph.ops, keep, graph.mode)
+
+
+__all__ = ["CodeBounds", "code_bounds", "graph_bounds", "dataflow_graph", "enforced_graph"]
 
 
 # -- many sentrons: message chains and shared cores ---------------------------------------------------
@@ -169,7 +177,7 @@ def program_bounds(program: Program, config: MachineConfig | str = "seed", mode:
     from .sharing import sharing
     cfg = get_config(config)
     with sharing(program, mode, slot_order):
-        graphs = {c.name: dependence_graph(c, cfg, mode, slot_order) for c in program.sentrons}
+        graphs = {c.name: enforced_graph(dependence_graph(c, cfg, mode, slot_order)) for c in program.sentrons}
     if dataflow:
         graphs = {n: dataflow_graph(g) for n, g in graphs.items()}
     per = {n: graph_bounds(g) for n, g in graphs.items()}

@@ -14,6 +14,9 @@ A :class:`Dep` ``u -> v`` says v may issue no earlier than ``delay`` cycles afte
 * ``output`` (write after write): the scoreboard holds v until u's value has landed: u's latency.
 * ``memory-true`` / ``memory-anti`` / ``memory-output``: the same three through one memory cell
   (a scatter and a gather of the same coordinate); delay 1 -- S-pipe ops never share a SIW.
+* ``prefetch`` (timing, not correctness): the value of a gather of a page a prefetch brings in
+  lands no sooner than the fill (miss penalty + tier latency) plus its latency after the prefetch,
+  so the gather's readers wait that long -- the machine would stall them anyway. Bounds leave these out (``TIMING_KINDS``): the machine does not enforce them.
 * ``order``: effects other sentrons can see keep their order (for gathers and scatters: of cells
   other sentrons share, when a program-level pass says which -- ``schedule.sharing``). Sends, receives, barriers, beacons
   and temperature changes stay in program order (delay 1: one C slot), and no gather or scatter
@@ -39,7 +42,10 @@ from ..program import SentronCode
 
 MEMORY_OPS = ("gather", "scatter", "prefetch", "cprefetch")
 SYNC_OPS = ("send", "recv", "bar", "beacon", "temp")
-DEP_KINDS = ("true", "anti", "output", "memory-true", "memory-anti", "memory-output", "order")
+DEP_KINDS = ("true", "anti", "output", "memory-true", "memory-anti", "memory-output", "order", "prefetch")
+TIMING_KINDS = ("prefetch",)
+MEMORY_ORDER = "memory order"  # ``Dep.on`` of a gather/scatter kept in place among sync ops (bounds drop these:
+                               # which cells are shared depends on the whole program)   # what a good schedule keeps but the machine does not enforce: never in a bound
 MAX_SCHEDULE_OPS = 200_000   # the scheduler is Python: beyond this, schedule kernels, not whole runs
 _P0 = REG_FILES["r"]         # flat index of p0
 
@@ -269,6 +275,7 @@ def dependence_graph(code: SentronCode, config: MachineConfig | str = "seed", mo
     deps: list[Dep] = []
     _register_deps(ops, deps, mode, _order(slot_order))
     _memory_deps(ops, deps, shared_for(code.name))
+    _prefetch_deps(ops, deps, get_config(config), code.home)
     return DepGraph(code, tuple(ops), tuple(deps), mode)
 
 
@@ -317,6 +324,29 @@ def _by_siw(ops):
         yield group
 
 
+def _prefetch_deps(ops, deps, cfg: MachineConfig, home: Coord) -> None:
+    """A prefetch -> the readers of the next gather of its page: that gather's value lands no
+    sooner than the fill (page walk + tier) plus its latency after the prefetch. The gather itself
+    may issue earlier -- the machine holds only the ops that need its value."""
+    readers: dict = {}
+    for d in deps:
+        if d.kind == "true" and ops[d.src].is_load:
+            readers.setdefault(d.src, []).append(d.dst)
+    pending: dict = {}
+    for op in ops:
+        if op.addr is None:
+            continue
+        page = page_key(op.addr, cfg.page_scrolls)
+        if op.instr.op in ("prefetch", "cprefetch"):
+            pending[page] = op
+        elif op.is_load and page in pending:
+            fill = cfg.ppt_miss_penalty_cycles + cfg.tier_latency_cycles[tier(home, op.addr)]
+            if fill:
+                deps.extend(Dep(pending[page].index, r, "prefetch", fill + op.latency, op.addr.short())
+                            for r in readers.get(op.index, ()))
+            del pending[page]
+
+
 def _memory_deps(ops, deps, shared=None) -> None:
     """Memory dependences, and the order of shared gathers/scatters against sync ops (``shared``:
     a ``sharing.Shared``, or None when every cell may be shared)."""
@@ -330,9 +360,9 @@ def _memory_deps(ops, deps, shared=None) -> None:
             if last_sync is not None:
                 deps.append(Dep(last_sync.index, op.index, "order", 1, "program order"))
             for m in since_sync:
-                deps.append(Dep(m.index, op.index, "order", int(m.pc != op.pc), "program order"))
+                deps.append(Dep(m.index, op.index, "order", int(m.pc != op.pc), MEMORY_ORDER))
                 if m.pc == op.pc:   # the source ran them in one SIW: they stay in one SIW (a unit)
-                    deps.append(Dep(op.index, m.index, "order", 0, "program order"))
+                    deps.append(Dep(op.index, m.index, "order", 0, MEMORY_ORDER))
             last_sync, since_sync = op, []
             continue
         if not (op.is_load or op.is_store):
@@ -340,7 +370,7 @@ def _memory_deps(ops, deps, shared=None) -> None:
         ordered = shared is None or (shared.orders_load(op.addr) if op.is_load else shared.orders_store(op.addr))
         if ordered:   # a cell another sentron may see: it keeps its place among the sync ops
             if last_sync is not None:
-                deps.append(Dep(last_sync.index, op.index, "order", int(last_sync.pc != op.pc), "program order"))
+                deps.append(Dep(last_sync.index, op.index, "order", int(last_sync.pc != op.pc), MEMORY_ORDER))
             since_sync.append(op)
         if op.addr is None:
             deps.extend(Dep(m.index, op.index, "memory-output", 1, "an unknown address")
@@ -362,4 +392,4 @@ def _memory_deps(ops, deps, shared=None) -> None:
 
 
 __all__ = ["SchedOp", "Dep", "DepGraph", "dependence_graph", "sched_ops", "resolve_addresses",
-           "MEMORY_OPS", "SYNC_OPS", "DEP_KINDS", "MAX_SCHEDULE_OPS"]
+           "MEMORY_OPS", "SYNC_OPS", "DEP_KINDS", "TIMING_KINDS", "MEMORY_ORDER", "MAX_SCHEDULE_OPS"]

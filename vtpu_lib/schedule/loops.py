@@ -37,7 +37,7 @@ from ..config import MachineConfig, get_config
 from ..errors import ScheduleError, VtpuInternalError
 from ..isa import Reg
 from ..program import Loop, SentronCode
-from .graph import SchedOp, dependence_graph
+from .graph import MEMORY_ORDER, TIMING_KINDS, SchedOp, dependence_graph
 
 REGISTER_KINDS = ("anti", "output")   # what renaming removes; true, memory and order deps stay
 
@@ -86,10 +86,13 @@ class LoopGraph:
     config: MachineConfig
     mode: str
 
-    def edges(self, renamed: bool = True) -> list:
+    def edges(self, renamed: bool = True, timing: bool = True) -> list:
         """The dependences a schedule must keep: all of them, or -- when every value gets its own
-        registers (modulo variable expansion) -- all but register anti and output dependences."""
-        return [d for d in self.deps if not (renamed and d.kind in REGISTER_KINDS)]
+        registers (modulo variable expansion) -- all but register anti and output dependences.
+        ``timing=False`` (for bounds) also leaves out prefetch distances, which the machine does not
+        enforce, and the order of gathers and scatters among sync ops (private cells may move)."""
+        return [d for d in self.deps if not (renamed and d.kind in REGISTER_KINDS)
+                and (timing or (d.kind not in TIMING_KINDS and d.on != MEMORY_ORDER))]
 
     def __repr__(self) -> str:
         carried = sum(d.distance > 0 for d in self.deps)
@@ -156,10 +159,10 @@ def positive_cycle(n: int, edges, ii: int):
             return cycle[::-1]
 
 
-def rec_mii(graph: LoopGraph, renamed: bool = True) -> tuple[int, Recurrence | None]:
+def rec_mii(graph: LoopGraph, renamed: bool = True, timing: bool = True) -> tuple[int, Recurrence | None]:
     """The smallest II with no positive cycle, and the recurrence that sets it (0, None: none).
-    ``renamed``: over the dependences left once registers are renamed (see ``LoopGraph.edges``)."""
-    edges, n = graph.edges(renamed), len(graph.ops)
+    ``renamed``, ``timing``: which dependences count (see ``LoopGraph.edges``)."""
+    edges, n = graph.edges(renamed, timing), len(graph.ops)
     ii, worst = 0, None
     while (cycle := positive_cycle(n, edges, ii)) is not None:
         delay, distance = sum(e.delay for e in cycle), sum(e.distance for e in cycle)
@@ -182,7 +185,7 @@ def loop_lower_bound(graph: LoopGraph, n: int | None = None) -> int:
     """Cycles no run of ``n`` iterations (default: the loop's count) can beat: max(n*ResMII,
     floor((n-1)/d)*D + 1) for the recurrence (delay D, distance d) that sets RecMII (module doc)."""
     n = graph.loop.count if n is None else n
-    _, rec = rec_mii(graph)
+    _, rec = rec_mii(graph, timing=False)     # a bound: only what the machine enforces
     recurrence = (n - 1) // rec.distance * rec.delay + 1 if rec is not None else 0
     return max(n * res_mii(graph), recurrence)
 
