@@ -43,13 +43,21 @@ def _candidates(program: Program, config) -> list[tuple[str, Program]]:
         out.append(("pipeline", pipeline(program, config)))
     except ImportError:  # pragma: no cover - the modulo scheduler ships with the library
         pipeline = None
+    cfg = get_config(config)
+    if cfg.ppt_miss_penalty_cycles == 0 and not any(cfg.tier_latency_cycles.values()):
+        return out      # misses cost nothing here (seed): a prefetch could only add ops
     try:
         from ..schedule.prefetch import prefetch_pass
     except ImportError:  # pragma: no cover
         return out
     from ..schedule.rotate import rotate_prefetch
-    for name, fetched in (("prefetch", prefetch_pass(program, config)[0]), ("rotate", rotate_prefetch(program, config)[0])):
-        if fetched != program:
+    fetched = prefetch_pass(program, config)[0]
+    both = rotate_prefetch(fetched, config, stores_only=True)[0]    # ... and the scatters' pages too
+    seen = [program]
+    for name, fetched in (("prefetch", fetched), ("prefetch + stores", both),
+                          ("rotate", rotate_prefetch(program, config)[0])):
+        if fetched not in seen:        # a pass that changed nothing, or what another pass made: skip
+            seen.append(fetched)
             out.append((f"{name} + pack", pack(fetched, config)))
             if pipeline is not None:
                 out.append((f"{name} + pipeline", pipeline(fetched, config)))
