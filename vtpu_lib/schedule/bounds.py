@@ -199,13 +199,15 @@ def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig, co
     ids = {c.id: c.name for c in program.sentrons}
     node = {}          # (sentron, op index) -> global node
     preds: dict[int, list] = {}
-    lat, release = [], []
+    lat, release, queued = [], [], []
     for name, g in graphs.items():
         home = codes[name].home
+        waits = pipe_queue(g)
         for op in g.ops:
             node[name, op.index] = len(lat)
             preds[len(lat)] = []
             lat.append(op.latency)
+            queued.append(waits[op.index])
             fill = 0
             if cold and op.is_load and op.addr is not None:
                 fill = cfg.ppt_miss_penalty_cycles + cfg.tier_latency_cycles[tier(home, op.addr)]
@@ -244,9 +246,31 @@ def _system_critical_path(program: Program, graphs: dict, cfg: MachineConfig, co
         return 0   # a program whose messages wait on each other in a circle (it deadlocks): no system bound
     t, ready = [0] * len(lat), [0] * len(lat)   # issue; and issue as seen by readers of the value
     for v in order:
-        t[v] = max((_after(t, ready, u, delay) for u, delay in preds[v]), default=0)
+        t[v] = max(max((_after(t, ready, u, delay) for u, delay in preds[v]), default=0), queued[v])
         ready[v] = max(t[v], release[v])
     return max((ready[v] + lat[v] for v in range(len(lat))), default=0)
+
+
+def pipe_queue(graph: DepGraph) -> list[int]:
+    """Per op, the first cycle it can issue because of the ops that must come before it on the
+    sentron's own pipes: every ancestor in the graph issues no later than the op, and the ancestors
+    of one pipe take distinct cycles from 0 -- so n ancestors on the op's own pipe put it at cycle
+    n or later, n on another pipe at n - 1 or later (it may share the last one's SIW)."""
+    masks = {p: 0 for p in "DSC"}
+    for op in graph.ops:
+        masks[str(op.pipe)] |= 1 << op.index
+    anc = [0] * len(graph.ops)
+    out = [0] * len(graph.ops)
+    for u in graph.order:
+        for i in graph.units[u]:
+            a = 0
+            for d in graph.preds[i]:
+                if graph.unit_of[d.src] != u:
+                    a |= anc[d.src] | 1 << d.src
+            anc[i] = a
+            own = str(graph.ops[i].pipe)
+            out[i] = max((a & m).bit_count() - (p != own) for p, m in masks.items())
+    return out
 
 
 def _after(t, ready, u: int, delay: int) -> int:

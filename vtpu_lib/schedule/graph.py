@@ -139,6 +139,7 @@ def sched_ops(code: SentronCode, config: MachineConfig | str = "seed", mode: str
     addrs = resolve_addresses(code, mode, slot_order)
     touched = set(warm) if warm is not None else None
     out = []
+    regs: dict = {}    # id(instr) -> (reads, writes): a .repeat body's ops are the same objects
     for pc, siw in enumerate(code.siws):
         line = code.lines[pc] if pc < len(code.lines) else 0
         for name in slot_order:
@@ -153,10 +154,11 @@ def sched_ops(code: SentronCode, config: MachineConfig | str = "seed", mode: str
                 if instr.op == "gather" and page not in touched:
                     latency += cfg.ppt_miss_penalty_cycles + cfg.tier_latency_cycles[tier(code.home, addr)]
                 touched.add(page)
-            out.append(SchedOp(len(out), instr, PIPES[slot], pc, line, latency,
-                               tuple(dict.fromkeys(flat(r) for r in instr.reads())),
-                               tuple(flat(r) for r in instr.writes()),
-                               addr))
+            rw = regs.get(id(instr))
+            if rw is None:
+                rw = regs[id(instr)] = (tuple(dict.fromkeys(flat(r) for r in instr.reads())),
+                                        tuple(flat(r) for r in instr.writes()), instr)
+            out.append(SchedOp(len(out), instr, PIPES[slot], pc, line, latency, rw[0], rw[1], addr))
             if len(out) > MAX_SCHEDULE_OPS:
                 raise ScheduleError(f"sentron {code.name} has more than {MAX_SCHEDULE_OPS:,} ops to schedule",
                                     hint="schedule the kernel (a loop body and a few iterations), not a whole run")
@@ -300,7 +302,7 @@ def _register_deps(ops, deps, mode: str, slot) -> None:
 
 def _writes(op, last_write, readers, deps, seq: bool, slot) -> None:
     for r in op.writes:
-        for u in dict.fromkeys(readers.get(r, ())):
+        for u in readers.get(r, ()):   # each reader once: an op's reads are distinct
             if u.index != op.index:
                 same = u.pc == op.pc
                 delay = 0 if not seq or (same and slot(u) < slot(op)) else 1
