@@ -11,7 +11,7 @@ import pytest
 
 import vtpu_lib as vt
 from vtpu_lib import programs, schedule
-from vtpu_lib.course import packing
+from vtpu_lib.course import packing, packing_plots
 from vtpu_lib.errors import ScheduleError
 from vtpu_lib.kernels import all_kernels, kernel
 from vtpu_lib.schedule.regions import touched
@@ -314,7 +314,7 @@ def test_the_unroll_slider_reruns_the_unroller_for_the_chosen_k():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    explorer = packing.UnrollExplorer(kernel("stencil"), "realistic", range(1, 7), k=2)
+    explorer = packing_plots.UnrollExplorer(kernel("stencil"), "realistic", range(1, 7), k=2)
     assert explorer.compute(3).cycles == 329 and not explorer.compute(4).fits
     explorer.slider.value = 3                  # what moving it does: run() for the new k
     assert explorer.run().k == 3 and explorer.run().ops_per_cycle == 580 / 329

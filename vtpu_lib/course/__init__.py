@@ -5,7 +5,8 @@
 * :mod:`~vtpu_lib.course.ppt_study` -- the PPT experiments of notebook 04;
 * :mod:`~vtpu_lib.course.scenarios` -- the multi-sentron scenarios of notebooks 05 and 06;
 * :mod:`~vtpu_lib.course.measuring` -- where the slots go, naive and packed (notebook 07);
-* :mod:`~vtpu_lib.course.packing` -- list scheduling by hand and by the library, unrolling (notebook 08);
+* :mod:`~vtpu_lib.course.packing` and :mod:`~vtpu_lib.course.packing_plots` -- list scheduling by hand
+  and by the library, unrolling (notebook 08);
 * :mod:`~vtpu_lib.course.pipelining` and :mod:`~vtpu_lib.course.pipelining_plots` -- modulo
   schedules, prefetch distance, SMT and the kernel table (notebook 09);
 * :mod:`~vtpu_lib.course.check` -- the exercise checkers (``check.exercise_3_1(fn)``).
@@ -15,5 +16,5 @@ The dependency points one way: these modules use the core (``vtpu_lib.machine``,
 ``from vtpu_lib.course import ppt_study as ps``; nothing is imported until asked for.
 """
 
-__all__ = ["check", "measuring", "micro", "packing", "pipelining", "pipelining_plots", "ppt_study", "scenarios",
+__all__ = ["check", "measuring", "micro", "packing", "packing_plots", "pipelining", "pipelining_plots", "ppt_study", "scenarios",
            "tour"]
