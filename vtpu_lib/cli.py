@@ -206,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     d.set_defaults(fn=cmd_disasm)
     e = sub.add_parser("examples", help="list the shipped example programs")
     e.set_defaults(fn=cmd_examples)
+    from .cli_info import add_parsers as add_info
     from .cli_opt import add_parsers
     add_parsers(sub)
+    add_info(sub)
     args = ap.parse_args(argv)
     try:
         return args.fn(args)

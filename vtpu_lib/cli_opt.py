@@ -115,11 +115,14 @@ def cmd_pack(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    from .cli_info import microvtpu_rows, microvtpu_text
     from .kernels.bench import kernel_table, table_text
+    micro = microvtpu_rows()
     rows = kernel_table(configs=args.config or ("seed", "realistic"))
     if args.json:
-        print(json.dumps({"kernels": [r.as_dict() for r in rows]}, indent=2))
+        print(json.dumps({"microvtpu": micro, "kernels": [r.as_dict() for r in rows]}, indent=2))
     else:
+        print(microvtpu_text(micro) + "\n\nkernels, naive vs optimized vs the bound (cold PPT):")
         print(table_text(rows))
     return 0
 
