@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     from .cli_opt import add_parsers
     add_parsers(sub)
     add_info(sub)
+    from .chat import add_chat_parser
+    from .repl import add_repl_parser
+    add_chat_parser(sub)
+    add_repl_parser(sub)
     args = ap.parse_args(argv)
     try:
         return args.fn(args)

@@ -66,7 +66,7 @@ def demo_text() -> str:
     return "\n".join(lines)
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -91,7 +91,7 @@ def git_head(here: str | None = None) -> str:
 def status_text() -> str:
     import numpy
     lines = [f"vtpu_lib {__version__}", f"Python {platform.python_version()} ({sys.executable})",
-             f"numpy {numpy.__version__}", f"CPU: {_cpu_model()}, {os.cpu_count() or '?'} core(s)",
+             f"numpy {numpy.__version__}", f"CPU: {cpu_model()}, {os.cpu_count() or '?'} core(s)",
              f"git commit: {git_head()}", "presets:"]
     for name, cfg in PRESETS.items():
         lat = ", ".join(f"{k} {v}" for k, v in cfg.latency_cycles.items())
@@ -116,4 +116,4 @@ def add_parsers(sub) -> None:
     s.set_defaults(fn=cmd_status)
 
 
-__all__ = ["git_head", "microvtpu_rows", "microvtpu_text", "demo_text", "status_text", "cmd_demo", "cmd_status", "add_parsers"]
+__all__ = ["cpu_model", "git_head", "microvtpu_rows", "microvtpu_text", "demo_text", "status_text", "cmd_demo", "cmd_status", "add_parsers"]
