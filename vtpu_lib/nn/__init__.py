@@ -1,0 +1,6 @@
+"""The capstone (notebooks 10-11): a scalar autograd compiled to SIWs, attention, training."""
+
+from .compile import Compiled, compile_graph
+from .value import GraphError, Value
+
+__all__ = ["Value", "GraphError", "compile_graph", "Compiled"]
