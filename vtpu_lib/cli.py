@@ -212,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     add_info(sub)
     from .chat import add_chat_parser
     from .repl import add_repl_parser
+    from .cli_nn import add_parsers as add_nn
     add_chat_parser(sub)
     add_repl_parser(sub)
+    add_nn(sub)
     args = ap.parse_args(argv)
     try:
         return args.fn(args)

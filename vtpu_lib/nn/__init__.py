@@ -1,8 +1,9 @@
 """The capstone (notebooks 10-11): a scalar autograd compiled to SIWs, attention, training."""
 
+from .attention import AttentionProgram, AttentionResult, attention_program
 from .compile import Compiled, compile_graph
 from .train import MLPGraph, TrainError, TrainResult, compile_step, mlp_graph, train_on_vtpu
 from .value import GraphError, Value
 
 __all__ = ["Value", "GraphError", "compile_graph", "Compiled", "MLPGraph", "TrainError", "TrainResult",
-           "compile_step", "mlp_graph", "train_on_vtpu"]
+           "compile_step", "mlp_graph", "train_on_vtpu", "AttentionProgram", "AttentionResult", "attention_program"]
