@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/step_speed.py
 	$(PY) bench/fleet_speed.py
 	$(PY) bench/kernels.py
+	$(PY) bench/train_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

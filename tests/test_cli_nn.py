@@ -41,3 +41,12 @@ def test_attention_json_and_a_size_that_does_not_fit(capsys):
     assert rep["max_abs_err_vs_numpy"] == 0.0 and rep["messages"] == 8 * 7 * 2 and rep["sentrons"] == 8
     r = subprocess.run([sys.executable, "-m", "vtpu_lib", "attention", "--seq", "20"], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "n + d <= 14" in r.stderr
+
+
+def test_train_data_parallel_over_sentrons(capsys):
+    assert main(["train", "--steps", "2", "--sentrons", "2", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["sentrons"] == 2 and rep["sentrons_agree"] and rep["max_abs_diff_vs_numpy"] <= 1e-9
+    assert rep["messages"] == [2 * (2 - 1) * 5] * 2 and rep["cycles"][0] > rep["compute_cycles"][0]
+    r = subprocess.run([sys.executable, "-m", "vtpu_lib", "train", "--sentrons", "3"], capture_output=True, text=True)
+    assert r.returncode == 2 and "1, 2, 4 or 8" in r.stderr

@@ -27,17 +27,32 @@ def _dataset(name: str, rows: int, seed: int):
 
 
 def train_report(data: str = "xor", hidden: int = 4, rows: int = 8, steps: int = 20, lr: float = 0.2,
-                 config="seed", seed: int = 0, progress=None) -> dict:
-    """Train on the vTPU and report what ``train --json`` prints."""
+                 config="seed", seed: int = 0, progress=None, sentrons: int = 1) -> dict:
+    """Train on the vTPU and report what ``train --json`` prints (``sentrons`` > 1: data-parallel)."""
     from .nn.train import train_on_vtpu
     X, y = _dataset(data, rows, seed)
     sizes = (X.shape[1], hidden, y.shape[1])
+    if sentrons > 1:
+        return _parallel_report(data, sizes, X, y, steps, lr, config, seed, sentrons)
     res = train_on_vtpu(sizes, X, y, steps, lr, seed=seed, config=config, progress=progress)
     return {"model": "mlp", "data": data, "sizes": list(sizes), "rows": rows, "steps": steps, "lr": lr,
             "config": res.config, "losses": list(res.losses), "loss_fraction": res.loss_fraction,
             "max_abs_diff_vs_numpy": res.max_abs_diff_vs_oracle, "bit_identical": res.bit_identical,
             "cycles": list(res.cycles), "useful_ops_per_cycle": list(res.useful_ops_per_cycle),
             "params": {k: v.tolist() for k, v in res.params.items()}, "_result": res}
+
+
+def _parallel_report(data, sizes, X, y, steps, lr, config, seed, k) -> dict:
+    from .nn.parallel import train_data_parallel
+    res = train_data_parallel(sizes, X, y, steps, lr, k, seed=seed, config=config)
+    return {"model": "mlp", "data": data, "sizes": list(sizes), "rows": len(X), "steps": steps, "lr": lr,
+            "sentrons": k, "config": res.config, "losses": list(res.losses),
+            "loss_fraction": res.losses[-1] / res.losses[0] if res.losses[0] else 0.0,
+            "max_abs_diff_vs_numpy": res.max_abs_diff_vs_oracle, "loss_diff_vs_numpy": res.loss_diff_vs_oracle,
+            "bit_identical": res.max_abs_diff_vs_oracle == 0.0, "sentrons_agree": res.sentrons_agree,
+            "cycles": list(res.cycles), "compute_cycles": list(res.compute_cycles),
+            "recv_wait_share": res.recv_wait_share, "messages": list(res.messages),
+            "useful_ops_per_cycle": None, "params": {k: v.tolist() for k, v in res.params.items()}, "_result": res}
 
 
 def cmd_train(args) -> int:
@@ -48,7 +63,11 @@ def cmd_train(args) -> int:
     if not args.json and sys.stderr.isatty():
         from tqdm import tqdm
         progress = lambda r: tqdm(r, desc="training on the vTPU", unit="step")   # noqa: E731
-    rep = train_report(args.data, args.hidden, args.rows, args.steps, args.lr, args.config, args.seed, progress)
+    if args.sentrons not in (1, 2, 4, 8):
+        raise ConfigError(f"--sentrons {args.sentrons}: data-parallel training uses 1, 2, 4 or 8 sentrons",
+                          hint="a binary tree all-reduces the gradients")
+    rep = train_report(args.data, args.hidden, args.rows, args.steps, args.lr, args.config, args.seed, progress,
+                       args.sentrons)
     res = rep.pop("_result")
     if args.save:
         from .nn.weights import save_weights
@@ -60,8 +79,14 @@ def cmd_train(args) -> int:
           f"preset {rep['config']}: every step's forward, backward and update ran on the vTPU")
     print(f"loss {rep['losses'][0]:.6g} -> {rep['losses'][-1]:.6g} ({100 * rep['loss_fraction']:.2f} % of the start)")
     same = "bit-identical" if rep["bit_identical"] else f"max |difference| {rep['max_abs_diff_vs_numpy']:.3g}"
-    print(f"numpy oracle (hand-derived gradients): {same}")
-    print(f"{rep['cycles'][-1]} cycles per step, {rep['useful_ops_per_cycle'][-1]:.2f} useful ops/cycle")
+    what = "final weights vs its data-parallel run" if args.sentrons > 1 else "losses and weights"
+    print(f"numpy oracle (hand-derived gradients), {what}: {same}")
+    if args.sentrons > 1:
+        print(f"{args.sentrons} sentrons, each on its shard, gradients all-reduced by messages: "
+              f"{rep['cycles'][-1]} cycles per step ({rep['compute_cycles'][-1]} computing), "
+              f"recv-wait {100 * rep['recv_wait_share']:.1f} % of sentron-cycles")
+    else:
+        print(f"{rep['cycles'][-1]} cycles per step, {rep['useful_ops_per_cycle'][-1]:.2f} useful ops/cycle")
     if args.save:
         print(f"weights saved to {args.save}")
     return 0
@@ -117,6 +142,7 @@ def add_parsers(sub) -> None:
     t.add_argument("--lr", type=float, default=0.2)
     t.add_argument("--config", choices=sorted(PRESETS), default="seed")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--sentrons", type=int, default=1, help="data-parallel over 1, 2, 4 or 8 sentrons")
     t.add_argument("--json", action="store_true")
     t.add_argument("--save", metavar="FILE.safetensors", help="save the trained weights")
     t.set_defaults(fn=cmd_train)

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..build import op
 from ..coord import Coord
+from ..isa import OPS
 from ..program import SIW, Program
 from .compile import DEFAULT_BASE, compile_graph
 from .data import shards
@@ -88,96 +89,96 @@ class ParallelStep:
 # -- the appended SIWs ------------------------------------------------------------------------------
 
 class _Tail:
-    """The SIWs a sentron runs after its gradient program (one op per SIW; ``pack`` schedules them)."""
+    """The SIWs a sentron runs after its gradient program (one op per SIW; ``pack`` schedules them).
+
+    Chunk ``c`` (up to 4 values) works in register bank ``b = 8 * (c % 2)``: ``r[b+4..b+7]`` hold
+    its running sums, ``r[b..b+3]`` what was received (then the constants and parameters), message
+    registers ``m[2*(c % 2)]`` (out) and ``m[2*(c % 2) + 1]`` (in): alternate chunks share nothing,
+    so the packer can overlap them."""
 
     def __init__(self, comp, base: Coord):
-        self.comp, self.base, self.siws = comp, base, []
+        self.comp, self.base, self.siws, self.next_p = comp, base, [], 0
 
-    def _addr(self, label: str, p: int) -> str:
-        off = self.comp.layout[label][0] - self.base[0]
-        self.siws.append(SIW(s=op("index", f"p{p}", "p0", 0, off)))
+    def _addr(self, label: str) -> str:
+        p = 1 + self.next_p % 7                  # p1-p7 in turn (p0 holds the base)
+        self.next_p += 1
+        self.emit(op("index", f"p{p}", "p0", 0, self.comp.layout[label][0] - self.base[0]))
         return f"p{p}"
 
     def emit(self, instr) -> None:
-        self.siws.append(SIW(**{ {"D": "d", "S": "s", "C": "c"}[_pipe(instr)]: instr}))
+        self.siws.append(SIW(**{str(OPS[instr.op].pipe).lower(): instr}))
 
-    def gather(self, labels, first: int = 0) -> None:
-        for j, lab in enumerate(labels):
-            self.emit(op("gather", f"r{first + j}", self._addr(lab, 1 + j % 7)))
+    def reduce(self, c: int, chunk, children, parent, k: int) -> None:
+        """Own values, plus each child's partial sums (``own + received``); up to the parent, or
+        (the root) divided by ``k``."""
+        b, m = 8 * (c % 2), 2 * (c % 2)
+        g = [f"r{b + 4 + j}" for j in range(len(chunk))]
+        for r, lab in zip(g, chunk):
+            self.emit(op("gather", r, self._addr(lab)))
+        for child in children:
+            self.emit(op("recv", f"m{m + 1}", child))
+            for j, r in enumerate(g):
+                self.emit(op("unpack", f"r{b + j}", f"m{m + 1}", j))
+                self.emit(op("add", r, r, f"r{b + j}"))
+        if parent is not None:
+            self.emit(op("pack", f"m{m}", *g))
+            self.emit(op("send", f"m{m}", parent))
+        elif k > 1:
+            self.emit(op("mov", f"r{b}", float(k)))
+            for r in g:
+                self.emit(op("div", r, r, f"r{b}"))
 
-    def scatter(self, labels, first: int = 0) -> None:
-        for j, lab in enumerate(labels):
-            self.emit(op("scatter", self._addr(lab, 1 + j % 7), f"r{first + j}"))
-
-    def send(self, chunk, dest: int) -> None:
-        self.gather(chunk)
-        self.emit(op("pack", "m0", *(f"r{j}" for j in range(len(chunk)))))
-        self.emit(op("send", "m0", dest))
-
-    def recv(self, chunk, src: int, add: bool) -> None:
-        """Receive a chunk from ``src``; with ``add`` store ``own + received``, else store it."""
-        if add:
-            self.gather(chunk)
-        self.emit(op("recv", "m1", src))
-        for j in range(len(chunk)):
-            self.emit(op("unpack", f"r{4 + j}", "m1", j))
-            if add:
-                self.emit(op("add", f"r{4 + j}", f"r{j}", f"r{4 + j}"))
-        self.scatter(chunk, 4)
-
-    def scale(self, chunk, k: int) -> None:
-        """``sum / k`` (the oracle's mean) over every value of ``chunk``."""
-        self.gather(chunk)
-        self.emit(op("mov", "r8", float(k)))
-        for j in range(len(chunk)):
-            self.emit(op("div", f"r{j}", f"r{j}", "r8"))
-        self.scatter(chunk)
-
-    def update(self, params, lr: float) -> None:
-        """``p - lr * g`` for every parameter, scattered over the parameter's own cell."""
-        self.emit(op("mov", "r15", float(lr)))
-        for p in params:
-            self.gather([p, f"{p}.grad"])
-            self.emit(op("mul", "r1", "r15", "r1"))
-            self.emit(op("sub", "r0", "r0", "r1"))
-            self.scatter([p])
-
-
-def _pipe(instr) -> str:
-    from ..isa import OPS
-    return str(OPS[instr.op].pipe)
+    def broadcast(self, c: int, chunk, children, parent, lr: float) -> None:
+        """The mean values from the parent (the root has them), on to the children, then
+        ``p - lr*g`` as ``fma(-lr, g, p)`` (the same bits) over each parameter's own cell."""
+        b, m = 8 * (c % 2), 2 * (c % 2)
+        g = [f"r{b + 4 + j}" for j in range(len(chunk))]
+        if parent is not None:
+            self.emit(op("recv", f"m{m + 1}", parent))
+            for j, r in enumerate(g):
+                self.emit(op("unpack", r, f"m{m + 1}", j))
+        for child in children:
+            self.emit(op("pack", f"m{m}", *g))
+            self.emit(op("send", f"m{m}", child))
+        self.emit(op("mov", f"r{b}", -float(lr)))
+        for j, (r, lab) in enumerate(zip(g, chunk)):
+            if not lab.endswith(".grad"):        # the loss: the root keeps the mean
+                if parent is None:
+                    self.emit(op("scatter", self._addr("loss"), r))
+                continue
+            p, cell = f"r{b + 1 + j % 3}", lab[:-5]
+            self.emit(op("gather", p, self._addr(cell)))
+            self.emit(op("fma", p, f"r{b}", r, p))
+            self.emit(op("scatter", self._addr(cell), p))
 
 
 def _chunks(values) -> list:
     return [values[j:j + LANES] for j in range(0, len(values), LANES)]
 
 
-def _tail(i: int, k: int, comp, values, params, lr: float) -> list:
-    """Sentron ``i``'s reduce, mean, broadcast and update SIWs."""
+def _tree(i: int, k: int) -> tuple:
+    """(children in reduce order, parent): ``i + 1, i + 2, i + 4, ...`` while ``i`` is a multiple of
+    twice the stride; the parent is ``i`` minus its lowest set bit (none for the root)."""
+    children, s = [], 1
+    while s < k and i % (2 * s) == 0:
+        children.append(i + s)
+        s *= 2
+    return children, (i - (i & -i) if i else None)
+
+
+def _tail(i: int, k: int, comp, values, lr: float) -> list:
+    """Sentron ``i``'s reduce, mean, broadcast and update SIWs. The root broadcasts each chunk as
+    soon as it is reduced; the others send every chunk up, then wait for the means."""
     t, chunks = _Tail(comp, sentron_base(i)), _chunks(values)
-    stride = 1
-    while stride < k:                                    # reduce up the tree
-        if i % (2 * stride) == 0:
-            for c in chunks:
-                t.recv(c, i + stride, add=True)
-        elif i % (2 * stride) == stride:
-            for c in chunks:
-                t.send(c, i - stride)
-            break
-        stride *= 2
-    if i == 0 and k > 1:
-        for c in chunks:
-            t.scale(c, k)
-    stride = k // 2
-    while stride >= 1:                                   # broadcast down the tree
-        if i % (2 * stride) == stride:
-            for c in chunks:
-                t.recv(c, i - stride, add=False)
-        elif i % (2 * stride) == 0:
-            for c in chunks:
-                t.send(c, i + stride)
-        stride //= 2
-    t.update(params, lr)
+    children, parent = _tree(i, k)
+    down = children[::-1]                        # the deepest subtree first
+    for c, chunk in enumerate(chunks):
+        t.reduce(c, chunk, children, parent, k)
+        if parent is None:
+            t.broadcast(c, chunk, down, None, lr)
+    if parent is not None:
+        for c, chunk in enumerate(chunks):
+            t.broadcast(c, chunk, down, parent, lr)
     return t.siws
 
 
@@ -193,7 +194,7 @@ def build_step(sizes, X, y, k: int, params: dict, lr: float) -> ParallelStep:
         labels = tuple(p.label for p in g.params)
         values = tuple(comp.grads[p] for p in labels) + ("loss",)
         code = comp.program.sentrons[0]
-        tail = _tail(i, k, comp, values, labels, float(lr))
+        tail = _tail(i, k, comp, values, float(lr))
         codes.append(replace(code, name=f"w{i}", id=i, home=sentron_base(i), siws=code.siws + tuple(tail),
                              lines=(), loops=()))
         preload += comp.program.preload
@@ -207,3 +208,108 @@ def data_parallel_step_program(sizes, X, y, k: int, params: dict, lr: float) -> 
     shard gradients, tree all-reduce by messages, mean, broadcast, update (see the module doc).
     ``params``: ``{name: ndarray}`` as :attr:`MLP.params`. The naive program (one op per SIW)."""
     return build_step(sizes, X, y, k, params, lr).program
+
+
+# -- running it ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ParallelResult:
+    """A data-parallel training run and its comparison with ``MLP.train(..., sentrons=k)``."""
+    sizes: tuple
+    k: int
+    steps: int
+    lr: float
+    config: str
+    losses: tuple                 # per step: tree sum of shard losses / k, before the update
+    params: MappingProxyType      # final parameters (sentron w0's), name -> ndarray
+    cycles: tuple                 # machine cycles of each step
+    compute_cycles: tuple         # per step: the slowest shard's gradient program run alone
+    recv_wait: tuple              # per step: recv-wait stall cycles summed over the sentrons
+    messages: tuple               # per step: messages sent
+    oracle_losses: tuple
+    max_abs_diff_vs_oracle: float  # over every final weight (the losses: loss_diff_vs_oracle)
+    loss_diff_vs_oracle: float
+    sentrons_agree: bool           # every sentron ends every step with the same parameter bits
+
+    @property
+    def recv_wait_share(self) -> float:
+        """Recv-wait stall cycles as a share of all sentron-cycles (k x cycles) of the run."""
+        return sum(self.recv_wait) / (self.k * sum(self.cycles))
+
+    def __repr__(self) -> str:
+        return (f"ParallelResult(sizes={self.sizes}, k={self.k}, steps={self.steps}, lr={self.lr!r}, "
+                f"config={self.config!r}, losses=({self.losses[0]:.6g} -> {self.losses[-1]:.6g}), "
+                f"cycles_per_step={self.cycles[0]}, compute_cycles={self.compute_cycles[0]}, "
+                f"recv_wait_share={self.recv_wait_share:.1%}, messages_per_step={self.messages[0]}, "
+                f"max_abs_diff_vs_oracle={self.max_abs_diff_vs_oracle!r}, sentrons_agree={self.sentrons_agree})")
+
+
+def _packed(program: Program, config) -> Program:
+    """Every sentron list-scheduled on its own (``schedule.pack_code``), validated equal to the
+    naive program. ``schedule.pack`` keeps this program's source order (its whole-program view
+    judges the packed form slower); the sentrons share no memory cell, so packing each alone is
+    safe -- and ``validate`` checks the results anyway."""
+    from ..schedule import pack_code, validate
+    out = replace(program, sentrons=tuple(pack_code(code, config).code() for code in program.sentrons))
+    validate(program, out).raise_if_invalid()
+    return out
+
+
+def _run_step(step: ParallelStep, config) -> tuple:
+    """Run one step (packed); (per-sentron final params as label -> value, loss, measurements)."""
+    from ..isa import StallReason
+    from ..machine import run
+    trace = run(_packed(step.program, config), config)
+    c = trace.counters()
+    mem = trace.memory
+    finals = [{lab: mem.get(comp.layout[lab], 0.0) for lab in step.params} for comp in step.compiled]
+    loss = mem.get(step.compiled[0].layout["loss"], 0.0)
+    compute = max(comp.trace(config=config, packed=True).counters().cycles for comp in step.compiled)
+    return finals, loss, (c.cycles, compute, c.stalls.get(str(StallReason.RECV_WAIT), 0), c.messages_sent)
+
+
+def _same_bits(finals) -> bool:
+    ref = np.array([finals[0][lab] for lab in finals[0]]).view(np.int64)
+    return all(np.array_equal(np.array([f[lab] for lab in finals[0]]).view(np.int64), ref) for f in finals)
+
+
+def train_data_parallel(sizes, X, y, steps: int, lr: float, k: int, seed: int = 0,
+                        config="seed") -> ParallelResult:
+    """``steps`` data-parallel SGD steps on ``k`` sentrons from ``MLP(sizes, seed)``'s init, each
+    step one machine run of :func:`data_parallel_step_program` (packed), parameters carried from
+    sentron ``w0``; checked against ``MLP(sizes, seed).train(X, y, steps, lr, sentrons=k)``."""
+    _check_run(steps, lr)
+    sizes, X, y = _check_data(sizes, X, y)
+    _check_k(k, len(X))
+    graph = mlp_graph(sizes, X, y, seed=seed)
+    params = {name: a.copy() for name, a in MLP(sizes, seed).params.items()}
+    losses, meas, agree = [], [], True
+    for _ in range(steps):
+        step = build_step(sizes, X, y, k, params, lr)
+        finals, loss, m = _run_step(step, config)
+        agree = agree and _same_bits(finals)
+        losses.append(loss)
+        meas.append(m)
+        params = graph.arrays(finals[0])
+    net = MLP(sizes, seed)
+    oracle_losses = net.train(X, y, steps, lr, sentrons=k)
+    diff = max(float(np.max(np.abs(params[n] - net.params[n]))) for n in net.params)
+    cycles, compute, wait, msgs = (tuple(int(v) for v in col) for col in zip(*meas))
+    return ParallelResult(sizes, int(k), int(steps), float(lr), str(getattr(config, "name", config)),
+                          tuple(losses), MappingProxyType(params), cycles, compute, wait, msgs,
+                          tuple(oracle_losses), diff,
+                          float(np.max(np.abs(np.array(losses) - np.array(oracle_losses)))), agree)
+
+
+def speedup_table(sizes, X, y, ks=(1, 2, 4, 8), config="seed", lr: float = 0.1, seed: int = 0) -> list:
+    """One row per ``k``: cycles of one step, speedup over ``k = 1``, the ideal (``k``), the
+    slowest shard's compute cycles and the recv-wait share of sentron-cycles."""
+    rows, base = [], None
+    for k in ks:
+        r = train_data_parallel(sizes, X, y, 1, lr, k, seed=seed, config=config)
+        base = r.cycles[0] if base is None and k == 1 else base
+        rows.append({"k": k, "cycles_per_step": r.cycles[0], "compute_cycles": r.compute_cycles[0],
+                     "speedup": (base / r.cycles[0]) if base else None, "ideal": float(k),
+                     "recv_wait_share": r.recv_wait_share, "messages": r.messages[0],
+                     "max_abs_diff_vs_oracle": r.max_abs_diff_vs_oracle})
+    return rows
