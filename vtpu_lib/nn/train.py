@@ -37,7 +37,7 @@ from .compile import Compiled, compile_graph
 from .oracle import MLP
 from .value import Value
 
-__all__ = ["TrainError", "MLPGraph", "TrainResult", "mlp_graph", "compile_step", "train_on_vtpu"]
+__all__ = ["TrainError", "MLPGraph", "TrainResult", "mlp_graph", "compile_step", "train_on_vtpu", "predict_on_vtpu"]
 
 
 class TrainError(VtpuError, ValueError):
@@ -97,6 +97,19 @@ def mlp_graph(sizes, X, y, params: dict | None = None, seed: int = 0) -> MLPGrap
     ``params``: ``{name: ndarray}`` as :attr:`MLP.params` (default: ``MLP(sizes, seed)``'s init).
     X and y are labelled input leaves ``x[n,k]``, ``y[n,j]``; the loss is labelled ``loss``."""
     sizes, X, y = _check_data(sizes, X, y)
+    a, leaves, shapes = _forward(sizes, X, params, seed)
+    s = None
+    for n, row in enumerate(a):          # row-major: sample n, then output j
+        for j, pred in enumerate(row):
+            d = pred - Value(float(y[n, j]), _label("y", (n, j)))
+            s = d * d if s is None else (d * d) + s   # == s + d*d; visits later samples first
+    loss = s / float(y.size)
+    loss.label = "loss"
+    return MLPGraph(sizes, loss, tuple(leaves), shapes)
+
+
+def _forward(sizes, X, params, seed: int):
+    """The MLP's outputs as Values, row by row: (outputs, parameter leaves, shapes)."""
     init = MLP(sizes, seed).params
     params = init if params is None else params
     shapes, leaves, layers = {}, [], []
@@ -114,14 +127,23 @@ def mlp_graph(sizes, X, y, params: dict | None = None, seed: int = 0) -> MLPGrap
         w, b = layers[2 * layer], layers[2 * layer + 1]
         z = [[_dot(b[j], row, w[:, j]) for j in range(w.shape[1])] for row in a]
         a = z if layer == len(sizes) - 2 else [[v.relu() for v in row] for row in z]
-    s = None
-    for n, row in enumerate(a):          # row-major: sample n, then output j
-        for j, pred in enumerate(row):
-            d = pred - Value(float(y[n, j]), _label("y", (n, j)))
-            s = d * d if s is None else (d * d) + s   # == s + d*d; visits later samples first
-    loss = s / float(y.size)
-    loss.label = "loss"
-    return MLPGraph(sizes, loss, tuple(leaves), MappingProxyType(shapes))
+    return a, leaves, MappingProxyType(shapes)
+
+
+def predict_on_vtpu(sizes, params: dict, X, config="seed", packed: bool = True) -> np.ndarray:
+    """The MLP's predictions for ``X`` computed on the machine (forward only): an ``(N, out)`` array.
+    With the oracle's operation order they equal ``MLP.from_params(params).forward(X)`` bit for bit."""
+    X = np.asarray(X, dtype=np.float64)
+    sizes, X, _ = _check_data(sizes, X, np.zeros((len(X), int(sizes[-1]))))
+    a, _, _ = _forward(sizes, X, params, 0)
+    outputs = []
+    for n, row in enumerate(a):
+        for j, v in enumerate(row):
+            v.label = _label("pred", (n, j))
+            outputs.append(v)
+    compiled = compile_graph(outputs, wrt=())
+    out = compiled.run(None, config, packed=packed)
+    return np.array([[out[_label("pred", (n, j))] for j in range(len(a[0]))] for n in range(len(a))])
 
 
 def _dot(bias: Value, inputs, weights) -> Value:
