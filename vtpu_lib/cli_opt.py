@@ -14,7 +14,7 @@ import sys
 from .asm import disassemble
 from .config import PRESETS
 from .errors import ConfigError, VtpuInternalError
-from .machine import Machine
+from .machine import run
 from .schedule import pack, program_bounds, validate
 from .schedule.compare import differences
 
@@ -46,29 +46,14 @@ def optimize(program, config="seed", *, unroll: int = 1, modulo: bool = False, p
     return program, " + ".join(steps)
 
 
-def _run(program, config, mode: str, cold: bool):
-    m = Machine(config, mode=mode)
-    m.load(program)
-    if cold:
-        m.flush_ppt()
-    return m.run()
-
-
-def _hit_rate(trace) -> float:
-    hits = accesses = 0
-    for s in trace.sentrons:
-        p = trace.counters(s.name).ppt
-        hits, accesses = hits + p.hits, accesses + p.accesses
-    return hits / accesses if accesses else 1.0
-
-
 def pack_report(program, config="seed", *, unroll: int = 1, modulo: bool = False, prefetch: bool = False,
                 rotate: bool = False, mode: str = "vliw", cold: bool = False) -> dict:
     """Optimize ``program`` and measure both forms: the object ``pack --json`` prints."""
     out, method = optimize(program, config, unroll=unroll, modulo=modulo, prefetch=prefetch, rotate=rotate,
                            mode=mode)
     verdict = validate(program, out, mode=mode)
-    before, after = _run(program, config, mode, cold), _run(out, config, mode, cold)
+    from .kernels.bench import sentron_hit_rate
+    before, after = (run(p, config, mode=mode, cold=cold) for p in (program, out))
     diffs = differences(before, after, ignore=verdict.scratch)
     bounds = program_bounds(program, config, mode, dataflow=True, cold=cold)
     c = after.counters()
@@ -80,7 +65,7 @@ def pack_report(program, config="seed", *, unroll: int = 1, modulo: bool = False
             # the source's useful ops are the work: ops a transformation adds (prefetches) are overhead
             "useful_ops_per_cycle": before.counters().useful_ops / (cycles * bounds.cores) if cycles else 0.0,
             "naive_useful_ops_per_cycle": before.counters().useful_ops_per_cycle / bounds.cores,
-            "ppt_hit_rate": _hit_rate(after), "naive_ppt_hit_rate": _hit_rate(before),
+            "ppt_hit_rate": sentron_hit_rate(after), "naive_ppt_hit_rate": sentron_hit_rate(before),
             "siws": {"naive": verdict.source_siws, "packed": verdict.output_siws},
             "valid": verdict.ok, "problems": list(verdict.problems), "scratch": list(verdict.scratch),
             "identical": not diffs, "differences": diffs[:20], "cold": cold, "program": disassemble(out)}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..config import MachineConfig, get_config
 from ..errors import VtpuInternalError
 from ..kernels import Kernel, kernel
-from ..machine import Machine, run
+from ..machine import run
 from ..program import Program
 from ..schedule import program_bounds
 from ..schedule.modulo import ModuloSchedule, modulo_schedule
@@ -102,10 +102,7 @@ def ppt_config(ppt=PPT_SIZES[0], config: MachineConfig | str = "realistic") -> M
 
 def run_cold(program: Program, config: MachineConfig | str = "realistic", max_cycles: int = 100_000):
     """Run with the memory preloaded and the PPT empty (``Machine.flush_ppt``), as the benchmark does."""
-    m = Machine(config, max_cycles=max_cycles)
-    m.load(program)
-    m.flush_ppt()
-    return m.run()
+    return run(program, config, max_cycles=max_cycles, cold=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 from ..config import get_config
 from ..errors import VtpuInternalError
-from ..machine import Machine
+from ..machine import run
 from ..program import Program
 from ..schedule import pack, program_bounds, validate
 from ..schedule.compare import differences
@@ -29,10 +29,7 @@ from . import Kernel, all_kernels
 
 def run_cold(program: Program, config="seed", mode: str = "vliw"):
     """Run ``program`` with its memory preloaded but the PPT empty (a cold start)."""
-    m = Machine(config, mode=mode)
-    m.load(program)
-    m.flush_ppt()
-    return m.run()
+    return run(program, config, mode=mode, cold=True)
 
 
 def _candidates(program: Program, config) -> list[tuple[str, Program]]:
@@ -64,7 +61,7 @@ def _candidates(program: Program, config) -> list[tuple[str, Program]]:
     return out
 
 
-def _ppt_hit_rate(trace) -> float:
+def sentron_hit_rate(trace) -> float:
     """Hits / accesses of the sentrons' own gathers and scatters (the host's preload excluded)."""
     hits = accesses = 0
     for s in trace.sentrons:
@@ -139,7 +136,7 @@ def measure(k: Kernel, config="seed") -> KernelRow:
                      bounds.limited_by, bounds.cores, naive.counters().useful_ops,
                      _ops_per_core(naive.counters().useful_ops, naive, bounds.cores),
                      _ops_per_core(naive.counters().useful_ops, trace, bounds.cores),
-                     min(b.mix for b in bounds.sentrons.values()), _ppt_hit_rate(naive), _ppt_hit_rate(trace),
+                     min(b.mix for b in bounds.sentrons.values()), sentron_hit_rate(naive), sentron_hit_rate(trace),
                      True, cycles >= bounds.bound_cycles)
 
 
@@ -161,4 +158,4 @@ def table_text(rows: list[KernelRow]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(b) for b in body])
 
 
-__all__ = ["KernelRow", "measure", "kernel_table", "table_text", "run_cold"]
+__all__ = ["KernelRow", "measure", "kernel_table", "table_text", "run_cold", "sentron_hit_rate"]

@@ -205,13 +205,16 @@ class Machine:
 
 
 def run(program: Program | str, config: MachineConfig | str = "seed", *, mode: str = "vliw",
-        slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES):
-    """Assemble (if text), load and run a program on a fresh machine; returns the Trace."""
+        slot_order: str = "DSC", seed: int = 0, max_cycles: int = DEFAULT_MAX_CYCLES, cold: bool = False):
+    """Assemble (if text), load and run a program on a fresh machine; returns the Trace.
+    ``cold``: empty the PPT after the ``.mem`` preload (``Machine.flush_ppt``), as the benchmark runs."""
     if isinstance(program, str):
         from ..asm import assemble
         program = assemble(program)
     m = Machine(config, mode=mode, slot_order=slot_order, seed=seed, max_cycles=max_cycles)
     m.load(program)
+    if cold:
+        m.flush_ppt()
     return m.run()
 
 

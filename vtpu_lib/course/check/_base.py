@@ -123,6 +123,19 @@ def _run(name: str, program: Program, config="seed", **kw) -> Trace:
         raise ExerciseFailed(f"exercise {name}: your program failed while running:\n{e}") from None
 
 
+def _names_used(fn, names) -> list[str]:
+    """Which of ``names`` ``fn``'s code refers to (globals and attributes, read from its bytecode,
+    nested functions included); a local variable of that name does not count."""
+    import types
+    code = getattr(fn, "__code__", None)
+    found, stack = set(), [code] if code is not None else []
+    while stack:
+        co = stack.pop()
+        stack += [c for c in co.co_consts if isinstance(c, types.CodeType)]
+        found |= set(co.co_names) & set(names)
+    return sorted(found)
+
+
 def _fail(name: str, message: str, hint: str | None = None):
     raise ExerciseFailed(f"exercise {name}: {message}", hint=hint)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 
 from ...asm import assemble
 from ...coord import Coord
@@ -11,7 +10,7 @@ from ...errors import VtpuError
 from ...schedule import dependence_graph, resolve_addresses, validate
 from ...schedule.compare import differences
 from ..packing import hand_program
-from ._base import CheckPassed, ExerciseFailed, ExerciseIncomplete, _call, _fail, _judge, _ok, _run  # noqa: F401
+from ._base import CheckPassed, ExerciseFailed, ExerciseIncomplete, _call, _fail, _judge, _names_used, _ok, _run  # noqa: F401
 # (the outcome types too: the notebook imports this module as `check`)
 
 __all__ = ["PROGRAM_8_1", "SECOND_MEMORY_8_1", "GOAL_8_1_CYCLES", "PACKER_8_1_CYCLES", "PROGRAM_8_2",
@@ -151,23 +150,11 @@ def exercise_8_1(pack_by_hand) -> CheckPassed:
                {"cycles": cycles, "bound_cycles": GOAL_8_1_CYCLES, "packer_cycles": PACKER_8_1_CYCLES})
 
 
-def _measuring_calls(fn) -> list[str]:
-    """Names of measuring functions ``fn``'s code refers to (globals and attributes, read from its
-    bytecode, nested functions included); a local variable of that name does not count."""
-    code = getattr(fn, "__code__", None)
-    found, stack = set(), [code] if code is not None else []
-    while stack:
-        co = stack.pop()
-        stack += [c for c in co.co_consts if isinstance(c, types.CodeType)]
-        found |= set(co.co_names) & set(_MEASURING)
-    return sorted(found)
-
-
 def exercise_8_2(predict, reveal: bool = False) -> CheckPassed:
     """Predict the critical path of PROGRAM_8_2 under seed and under realistic (in cycles), from the
     program text, without measuring. ``reveal=True`` shows the measured values."""
     name = "8.2"
-    used = _measuring_calls(predict)
+    used = _names_used(predict, _MEASURING)
     if used:
         _fail(name, f"your function calls {', '.join(used)}: the exercise is to predict from the program "
                     "text, before measuring",

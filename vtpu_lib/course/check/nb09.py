@@ -7,7 +7,7 @@ from ...errors import VtpuError
 from ...kernels import Kernel, kernel
 from ...program import Program
 from ..pipelining import challenge_result, formula_distance, prefetch_point
-from ._base import CheckPassed, ExerciseFailed, ExerciseIncomplete, _call, _fail, _ok, _program
+from ._base import CheckPassed, ExerciseFailed, ExerciseIncomplete, _call, _fail, _names_used, _ok, _program
 
 __all__ = ["CheckPassed", "ExerciseFailed", "ExerciseIncomplete", "CHALLENGE_9_1", "SEEDS_9_1", "GOAL_9_1_PCT", "CONFIG_9_1", "PPT_SIZES_9_2", "STALL_GOAL_9_2",
            "challenge_kernel", "exercise_9_1", "exercise_9_2"]
@@ -24,18 +24,6 @@ STALL_GOAL_9_2 = 25                      # 9.2: ppt-miss stall cycles a distance
 _SCHEDULERS = ("pack", "pack_code", "list_schedule", "pipeline", "pipeline_code", "modulo_schedule", "unroll",
                "unroll_program", "prefetch_pass", "rotate_prefetch", "optimize", "pack_report", "measure",
                "kernel_table", "pipelined")
-
-
-def _scheduler_calls(fn) -> list[str]:
-    """Names of the library's optimizers that ``fn``'s code (and the functions it defines) mentions."""
-    import types
-    code = getattr(fn, "__code__", None)
-    found, stack = set(), [code] if code is not None else []
-    while stack:
-        co = stack.pop()
-        stack += [c for c in co.co_consts if isinstance(c, types.CodeType)]
-        found |= set(co.co_names) & set(_SCHEDULERS)
-    return sorted(found)
 
 
 def challenge_kernel(seed: int | None = None) -> Kernel:
@@ -75,7 +63,7 @@ def exercise_9_1(make_program) -> CheckPassed:
     at least GOAL_9_1_PCT % of the bound. The checker supplies the inputs: the kernel's .mem cells
     replace the program's, and s is set in r2. An answer that calls the library's optimizers is refused."""
     name = "9.1"
-    used = _scheduler_calls(make_program)
+    used = _names_used(make_program, _SCHEDULERS)
     if used:
         _fail(name, f"your function calls {', '.join(used)}: the challenge is to write the program yourself",
               hint="the library's passes are the baseline to beat; build the SIWs (text or ProgramBuilder)")
